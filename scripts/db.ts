@@ -1,0 +1,35 @@
+/*
+ * npm run db — starts the embedded PostgreSQL server and prints its connection strings; it stays up
+ * until Ctrl-C. Exit codes: 0 stopped cleanly (or already running elsewhere), 1 could not start.
+ */
+import { chalk } from 'zx';
+import { provideDatabase } from '../src/db/provision.js';
+import { runMain, UserError } from '../src/cli/run-main.js';
+
+await runMain(async () => {
+  const db = await provideDatabase({ purpose: 'dev' });
+  const lines = Object.entries(db.env).map(([name, value]) => `  export ${name}=${value}`);
+  console.log(`${chalk.bold('PostgreSQL')}: ${db.description}\n${lines.join('\n')}`);
+  if (db.source === 'url') {
+    console.log('DATABASE_URL is set, so tandem uses that server; unset it to use the embedded one.');
+    return;
+  }
+  if (!db.started) {
+    console.log('It is already running; it stops when the process that started it ends.');
+    return;
+  }
+  console.log(chalk.dim('Running. Press Ctrl-C to stop.'));
+  // The server runs detached; this wait is what keeps the command (and so the server) alive.
+  let timer: NodeJS.Timeout | undefined;
+  const reason = await new Promise<'signal' | 'gone'>((resolve) => {
+    process.once('SIGINT', () => resolve('signal'));
+    process.once('SIGTERM', () => resolve('signal'));
+    timer = setInterval(() => db.alive() || resolve('gone'), 1_000);
+  });
+  clearInterval(timer);
+  if (reason === 'gone') {
+    throw new UserError(`The PostgreSQL server stopped unexpectedly; its log: ${db.logFile}`);
+  }
+  await db.release();
+  console.log('Stopped.');
+});

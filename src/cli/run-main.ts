@@ -1,0 +1,59 @@
+/** The shell every script runs its work in: one place that turns an error into a message and an exit code. */
+import { chalk } from 'zx';
+
+/** An error whose message is complete for a user (what, where, and the fix): printed without a stack. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    /** The exit code to end with. */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+const USER_ERROR_NAMES = new Set(['UserError', 'ProvisionError', 'EmbeddedServerError']);
+
+interface PgErrorFields {
+  code?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  position?: string;
+}
+
+/** A PostgreSQL error with its SQLSTATE, detail and hint; `sql` (the statement) adds a caret under the position. */
+export function formatPgError(error: Error & PgErrorFields, sql?: string): string {
+  const lines = [`${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`];
+  const position = Number(error.position);
+  if (sql && Number.isInteger(position) && position > 0) {
+    const before = sql.slice(0, position - 1);
+    const lineStart = before.lastIndexOf('\n') + 1;
+    const lineEnd = sql.indexOf('\n', position - 1);
+    const lineNo = before.split('\n').length;
+    const text = sql.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    lines.push(`  ${lineNo} | ${text}`, `  ${' '.repeat(String(lineNo).length)} | ${' '.repeat(position - 1 - lineStart)}^`);
+  }
+  if (error.detail) lines.push(`DETAIL: ${error.detail}`);
+  if (error.hint) lines.push(`HINT: ${error.hint}`);
+  if (error.where) lines.push(`CONTEXT: ${error.where}`);
+  return lines.join('\n');
+}
+
+export function formatError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (USER_ERROR_NAMES.has(error.name)) return error.message;
+  if ((error as PgErrorFields).code && error.constructor.name === 'DatabaseError') return formatPgError(error);
+  return error.stack ?? error.message;
+}
+
+/** Runs `main`, printing any error once to standard error and setting the exit code. */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`${chalk.red('error')}: ${formatError(error)}\n`);
+    process.exitCode = error instanceof UserError ? error.exitCode : 1;
+  }
+}
