@@ -24,7 +24,7 @@ export type DatabaseSource = 'url' | 'container' | 'embedded';
 export type Purpose = 'dev' | 'test';
 
 /** The three connection strings graphile-migrate reads, by their environment variable names. */
-export interface DatabaseEnv {
+export interface DatabaseEnv extends NodeJS.ProcessEnv {
   DATABASE_URL: string;
   SHADOW_DATABASE_URL: string;
   ROOT_DATABASE_URL: string;
