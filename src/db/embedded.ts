@@ -50,7 +50,7 @@ export interface EmbeddedServer {
   password: string;
   /** The cluster folder (not always the one asked for: see reachableClusterDir). */
   dir: string;
-  /** True when this process started the server (and so stops it); false when it borrowed it. */
+  /** True when this handle started the server (and so stops it); false when it borrowed it. */
   owned: boolean;
   /** The process that owns the server, and what it runs. */
   ownerPid: number;
@@ -105,10 +105,16 @@ export class EmbeddedServerError extends Error {
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A killed process whose parent died too can linger as a zombie until init reaps it: it is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs (macOS): kill(0) is all we have
   }
 }
 
@@ -289,8 +295,14 @@ async function createMissingDatabases(server: EmbeddedServer, databases: string[
 
 /** What a user would type to run what this process runs, for "started by" messages. */
 function ownerCommand(): string {
+  const script = path.basename(process.argv[1] ?? '');
   const event = process.env.npm_lifecycle_event;
-  return event ? `npm run ${event}` : process.argv.slice(1).join(' ');
+  // npm's variables are inherited by everything below it: trust them only when they name this script.
+  if (event && script && process.env.npm_lifecycle_script?.includes(script)) return `npm run ${event}`;
+  return process.argv
+    .slice(1)
+    .map((arg) => path.relative(process.cwd(), arg) || arg)
+    .join(' ');
 }
 
 /**
@@ -331,8 +343,9 @@ async function ensureLocked(
   let state = await readState(stateFile);
 
   const running = readPostmaster(dataDir);
-  if (running && state?.ownerPid !== undefined && state.ownerPid !== process.pid && isPidAlive(state.ownerPid)) {
-    return makeServer(dir, state, running.port, state.ownerPid, async () => {});
+  if (running && state?.ownerPid !== undefined && isPidAlive(state.ownerPid)) {
+    // Borrowed, also when this process already started it: the handle that started it stops it.
+    return makeServer(dir, state, running.port, state.ownerPid, borrowedStop);
   }
   if (running) {
     log(
@@ -464,6 +477,8 @@ async function stopCluster(binaries: Binaries, dataDir: string, pid: number, run
   }
 }
 
+const borrowedStop = async () => {};
+
 function makeServer(
   dir: string,
   state: ServerState,
@@ -478,7 +493,7 @@ function makeServer(
     user: state.user,
     password: state.password,
     dir,
-    owned: ownerPid === process.pid,
+    owned: stop !== borrowedStop,
     ownerPid,
     ownerCommand: state.ownerCommand ?? '',
     logFile: path.join(dir, 'server.log'),

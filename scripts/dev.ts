@@ -1,0 +1,89 @@
+/*
+ * npm run dev — the local loop in one command: the database up, committed migrations applied,
+ * `graphile-migrate watch` applying migrations/current.sql on every save, and pgtyped regenerating
+ * generated/ whenever a file in sql/ changes or current.sql has been applied. Ctrl-C stops it all.
+ * Exit codes: 0 stopped by Ctrl-C, 1 could not start.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import chokidar from 'chokidar';
+import { chalk } from 'zx';
+import { formatError, runMain, UserError } from '../src/cli/run-main.js';
+import { codegen } from '../src/codegen.js';
+import { projectRoot, provideDatabase } from '../src/db/provision.js';
+import { graphileMigrate } from '../src/migrate.js';
+
+const say = (what: string, message: string) => console.log(`${chalk.cyan(`[${what}]`)} ${message}`);
+
+await runMain(async () => {
+  const db = await provideDatabase({ purpose: 'dev' });
+  say('db', db.description);
+  const { code } = await graphileMigrate(['migrate'], { env: db.env });
+  if (code !== 0) {
+    await db.release();
+    throw new UserError(`graphile-migrate migrate failed (exit code ${code}); its error is above.`);
+  }
+
+  // graphile-migrate's afterCurrent hook (.gmrc → scripts/after-current.mjs) touches this file
+  // after each apply of current.sql: that is when the schema the queries are typed against changed.
+  const signal = path.join(projectRoot, '.tandem', `schema-applied.${process.pid}`);
+  await mkdir(path.dirname(signal), { recursive: true });
+  await writeFile(signal, '');
+
+  // One pgtyped run at a time; changes during a run ask for exactly one more.
+  let running: Promise<void> | undefined;
+  let again = false;
+  const regenerate = (why: string) => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      const started = Date.now();
+      try {
+        const { removed } = await codegen({ databaseUrl: db.databaseUrl });
+        for (const file of removed) say('codegen', `removed ${file} (its query file is gone)`);
+        say('codegen', `${chalk.green('types regenerated')} (${why}, ${Date.now() - started} ms)`);
+      } catch (error) {
+        say('codegen', `${chalk.red('failed')}: ${formatError(error)}`);
+      }
+    })().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        regenerate('changed while regenerating');
+      }
+    });
+  };
+
+  const watch = spawn(path.join(projectRoot, 'node_modules', '.bin', 'graphile-migrate'), ['watch'], {
+    cwd: projectRoot,
+    env: { ...process.env, ...db.env, TANDEM_SCHEMA_SIGNAL: signal },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const watcher = chokidar.watch([path.join(projectRoot, 'sql'), signal], {
+    ignoreInitial: true,
+    awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
+  });
+  watcher.on('all', (_event, file) => {
+    regenerate(file === signal ? 'current.sql applied' : `${path.relative(projectRoot, file)} changed`);
+  });
+  say('dev', `watching migrations/current.sql and sql/; ${chalk.dim('Ctrl-C stops everything.')}`);
+
+  const reason = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('stopped'));
+    process.once('SIGTERM', () => resolve('stopped'));
+    watch.once('exit', (exitCode) => resolve(`graphile-migrate watch exited (code ${exitCode})`));
+  });
+  await watcher.close();
+  if (watch.exitCode === null) {
+    watch.kill('SIGINT');
+    await new Promise((resolve) => watch.once('exit', resolve));
+  }
+  await running;
+  await rm(signal, { force: true });
+  await db.release();
+  if (reason !== 'stopped') throw new UserError(reason);
+  say('dev', 'stopped.');
+});

@@ -1,0 +1,51 @@
+/*
+ * Once per test run: a PostgreSQL server (see src/db/provision.ts for which), and on it a template
+ * database with every committed migration applied. Each test file then clones the template, which
+ * takes milliseconds instead of re-running the migrations.
+ */
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+import { provideDatabase, type ProvidedDatabase } from '../../src/db/provision.js';
+import { withDatabase } from '../../src/db/urls.js';
+import { graphileMigrate } from '../../src/migrate.js';
+
+export const TEMPLATE_DATABASE = 'tandem_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser connection to the test server's maintenance database. */
+    testRootUrl: string;
+    /** Name of the template database that has every committed migration applied. */
+    testTemplate: string;
+    /** Where the test server came from, for messages. */
+    testServer: string;
+  }
+}
+
+let database: ProvidedDatabase | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  database = await provideDatabase({ purpose: 'test', log: (message) => console.log(`[test db] ${message}`) });
+  const root = new pg.Client({ connectionString: database.rootDatabaseUrl });
+  await root.connect();
+  try {
+    await root.query(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
+    await root.query(`create database ${TEMPLATE_DATABASE}`);
+  } finally {
+    await root.end();
+  }
+  const templateUrl = withDatabase(database.rootDatabaseUrl, TEMPLATE_DATABASE);
+  const { code, output } = await graphileMigrate(['migrate'], {
+    env: { ...database.env, DATABASE_URL: templateUrl },
+    output: 'pipe',
+  });
+  if (code !== 0) throw new Error(`Could not migrate the test template database:\n${output}`);
+  console.log(`[test db] ${database.description}; template ${TEMPLATE_DATABASE} migrated`);
+  project.provide('testRootUrl', database.rootDatabaseUrl);
+  project.provide('testTemplate', TEMPLATE_DATABASE);
+  project.provide('testServer', database.description);
+}
+
+export async function teardown(): Promise<void> {
+  await database?.release();
+}
