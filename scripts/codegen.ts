@@ -1,16 +1,23 @@
-/*
- * npm run codegen — regenerates generated/ from the queries in sql/ with pgtyped, against a database
- * migrated to the current schema. npm run codegen:check (--check) does the same and fails if
- * generated/ changed, naming the files.
- * Exit codes: 0 done (or no drift), 1 a query could not be typed or generated/ was out of date.
- */
 import { argv, chalk } from 'zx';
 import { runMain, UserError } from '../src/cli/run-main.js';
 import { codegen, codegenCheck } from '../src/codegen.js';
 import { provideDatabase } from '../src/db/provision.js';
 import { applyAll } from '../src/migrate.js';
 
-await runMain(async () => {
+const HELP = `
+Usage: npm run codegen
+       npm run codegen:check
+
+Regenerates generated/ from the queries in sql/ with pgtyped, against DATABASE_URL (or the embedded
+server) brought up to date with the committed migrations and current.sql. Fails, naming the file,
+line and query with the database's error, when a query cannot be typed. With --check
+(codegen:check), also fails when generated/ changed, naming the files.
+
+Exit codes: 0 done (no drift), 1 a query could not be typed, generated/ was out of date, or the
+database could not be reached.
+`;
+
+await runMain(HELP, async () => {
   const db = await provideDatabase({ purpose: 'dev' });
   try {
     await applyAll({ env: db.env });

@@ -1,12 +1,19 @@
-/*
- * npm run db — starts the embedded PostgreSQL server and prints its connection strings; it stays up
- * until Ctrl-C. Exit codes: 0 stopped cleanly (or already running elsewhere), 1 could not start.
- */
 import { chalk } from 'zx';
 import { provideDatabase } from '../src/db/provision.js';
 import { runMain, UserError } from '../src/cli/run-main.js';
 
-await runMain(async () => {
+const HELP = `
+Usage: npm run db
+
+Starts the embedded PostgreSQL server (data in .tandem/postgres) and prints the connection strings
+to export; it stays up until Ctrl-C. Other commands borrow a running server. A server left behind by
+a killed run is stopped and started afresh. With DATABASE_URL set, prints that instead.
+
+Environment: DATABASE_URL (use that server), TANDEM_PG_DIR (cluster folder, default .tandem/postgres).
+Exit codes: 0 stopped by Ctrl-C or already running, 1 could not start or stopped unexpectedly.
+`;
+
+await runMain(HELP, async () => {
   const db = await provideDatabase({ purpose: 'dev' });
   const lines = Object.entries(db.env).map(([name, value]) => `  export ${name}=${value}`);
   console.log(`${chalk.bold('PostgreSQL')}: ${db.description}\n${lines.join('\n')}`);

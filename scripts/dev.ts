@@ -1,9 +1,3 @@
-/*
- * npm run dev — the local loop in one command: the database up, committed migrations applied,
- * `graphile-migrate watch` applying migrations/current.sql on every save, and pgtyped regenerating
- * generated/ whenever a file in sql/ changes or current.sql has been applied. Ctrl-C stops it all.
- * Exit codes: 0 stopped by Ctrl-C, 1 could not start.
- */
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,7 +10,17 @@ import { graphileMigrate } from '../src/migrate.js';
 
 const say = (what: string, message: string) => console.log(`${chalk.cyan(`[${what}]`)} ${message}`);
 
-await runMain(async () => {
+const HELP = `
+Usage: npm run dev
+
+The local loop: the database up (embedded unless DATABASE_URL is set), committed migrations applied,
+\`graphile-migrate watch\` applying migrations/current.sql on every save, and generated/ regenerated
+whenever a file in sql/ changes or current.sql has been applied. Ctrl-C stops all of it.
+
+Exit codes: 0 stopped by Ctrl-C, 1 could not start or graphile-migrate watch stopped.
+`;
+
+await runMain(HELP, async () => {
   const db = await provideDatabase({ purpose: 'dev' });
   say('db', db.description);
   const { code } = await graphileMigrate(['migrate'], { env: db.env });

@@ -1,14 +1,19 @@
-/*
- * npm run migrate — applies the committed migrations (starting the embedded server if none is
- * running) and prints the status in words. Exit codes: 0 up to date, 1 a migration failed or no
- * database could be reached.
- */
 import { chalk } from 'zx';
 import { runMain, UserError } from '../src/cli/run-main.js';
 import { provideDatabase } from '../src/db/provision.js';
 import { describeStatus, graphileMigrate, migrationStatus } from '../src/migrate.js';
 
-await runMain(async () => {
+const HELP = `
+Usage: npm run migrate
+
+Applies every committed migration in migrations/committed to DATABASE_URL, or to the embedded server
+(started for the command and stopped after it, unless \`npm run db\` or \`npm run dev\` runs one),
+then prints the status: migrations applied and pending, current.sql, the tandem library version.
+
+Exit codes: 0 up to date, 1 a migration failed or no database could be reached.
+`;
+
+await runMain(HELP, async () => {
   const db = await provideDatabase({ purpose: 'dev' });
   try {
     console.log(`${chalk.bold('PostgreSQL')}: ${db.description}`);

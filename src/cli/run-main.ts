@@ -48,8 +48,16 @@ export function formatError(error: unknown): string {
   return error.stack ?? error.message;
 }
 
-/** Runs `main`, printing any error once to standard error and setting the exit code. */
-export async function runMain(main: () => Promise<void>): Promise<void> {
+/**
+ * Runs `main`, printing any error once to standard error and setting the exit code. With `--help`
+ * (or `-h`) as the first argument, prints `help` instead.
+ */
+export async function runMain(help: string, main: () => Promise<void>): Promise<void> {
+  const first = process.argv[2];
+  if (first === '--help' || first === '-h') {
+    process.stdout.write(`${help.trim()}\n`);
+    return;
+  }
   try {
     await main();
   } catch (error) {
