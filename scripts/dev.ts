@@ -5,8 +5,8 @@ import chokidar from 'chokidar';
 import { chalk } from 'zx';
 import { formatError, runMain, UserError } from '../src/cli/run-main.js';
 import { codegen } from '../src/codegen.js';
-import { projectRoot, provideDatabase } from '../src/db/provision.js';
-import { graphileMigrate } from '../src/migrate.js';
+import { provideDatabase } from '../src/db/provision.js';
+import { GRAPHILE_MIGRATE, graphileMigrate } from '../src/migrate.js';
 
 const say = (what: string, message: string) => console.log(`${chalk.cyan(`[${what}]`)} ${message}`);
 
@@ -21,9 +21,11 @@ Exit codes: 0 stopped by Ctrl-C, 1 could not start or graphile-migrate watch sto
 `;
 
 await runMain(HELP, async () => {
+  // npm runs scripts in the project's folder; tests run the loop on a copy of the project.
+  const project = process.cwd();
   const db = await provideDatabase({ purpose: 'dev' });
   say('db', db.description);
-  const { code } = await graphileMigrate(['migrate'], { env: db.env });
+  const { code } = await graphileMigrate(['migrate'], { cwd: project, env: db.env });
   if (code !== 0) {
     await db.release();
     throw new UserError(`graphile-migrate migrate failed (exit code ${code}); its error is above.`);
@@ -31,7 +33,7 @@ await runMain(HELP, async () => {
 
   // graphile-migrate's afterCurrent hook (.gmrc → scripts/after-current.mjs) touches this file
   // after each apply of current.sql: that is when the schema the queries are typed against changed.
-  const signal = path.join(projectRoot, '.tandem', `schema-applied.${process.pid}`);
+  const signal = path.join(project, '.tandem', `schema-applied.${process.pid}`);
   await mkdir(path.dirname(signal), { recursive: true });
   await writeFile(signal, '');
 
@@ -46,7 +48,7 @@ await runMain(HELP, async () => {
     running = (async () => {
       const started = Date.now();
       try {
-        const { removed } = await codegen({ databaseUrl: db.databaseUrl });
+        const { removed } = await codegen({ cwd: project, databaseUrl: db.databaseUrl });
         for (const file of removed) say('codegen', `removed ${file} (its query file is gone)`);
         say('codegen', `${chalk.green('types regenerated')} (${why}, ${Date.now() - started} ms)`);
       } catch (error) {
@@ -61,17 +63,17 @@ await runMain(HELP, async () => {
     });
   };
 
-  const watch = spawn(path.join(projectRoot, 'node_modules', '.bin', 'graphile-migrate'), ['watch'], {
-    cwd: projectRoot,
+  const watch = spawn(GRAPHILE_MIGRATE, ['watch'], {
+    cwd: project,
     env: { ...process.env, ...db.env, TANDEM_SCHEMA_SIGNAL: signal },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const watcher = chokidar.watch([path.join(projectRoot, 'sql'), signal], {
+  const watcher = chokidar.watch([path.join(project, 'sql'), signal], {
     ignoreInitial: true,
     awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
   });
   watcher.on('all', (_event, file) => {
-    regenerate(file === signal ? 'current.sql applied' : `${path.relative(projectRoot, file)} changed`);
+    regenerate(file === signal ? 'current.sql applied' : `${path.relative(project, file)} changed`);
   });
   say('dev', `watching migrations/current.sql and sql/; ${chalk.dim('Ctrl-C stops everything.')}`);
 

@@ -24,7 +24,7 @@ export interface CommandResult {
   output: string;
 }
 
-const GRAPHILE_MIGRATE = path.join(projectRoot, 'node_modules', '.bin', 'graphile-migrate');
+export const GRAPHILE_MIGRATE = path.join(projectRoot, 'node_modules', '.bin', 'graphile-migrate');
 
 /** Runs `graphile-migrate <args>`; resolves with its exit code and (when piped) its output. */
 export function graphileMigrate(args: string[], options: GraphileMigrateOptions): Promise<CommandResult> {

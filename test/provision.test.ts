@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPidAlive } from '../src/db/embedded.js';
-import { containerRuntimeAvailable, projectRoot, provideDatabase, type ProvidedDatabase } from '../src/db/provision.js';
+import { containerRuntimeAvailable, provideDatabase, type ProvidedDatabase } from '../src/db/provision.js';
 import { databaseName } from '../src/db/urls.js';
 import { freshDatabase, withClient, type TestDatabase } from './support/database.js';
+import { envWithoutDatabase, hasExited, startScript, waitFor } from './support/processes.js';
 
 const quiet = () => {};
 
@@ -116,29 +116,7 @@ describe.runIf(await containerRuntimeAvailable())('with a container runtime', ()
   });
 });
 
-/** Starts `npm run db`'s script in its own process group, with its cluster in `dir`. */
-function startDbScript(dir: string): ChildProcess & { output: () => string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, TANDEM_PG_DIR: dir };
-  for (const name of ['DATABASE_URL', 'SHADOW_DATABASE_URL', 'ROOT_DATABASE_URL']) delete env[name];
-  const child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), ['scripts/db.ts'], {
-    cwd: projectRoot,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const startDbScript = (dir: string) => startScript('db.ts', { env: envWithoutDatabase({ TANDEM_PG_DIR: dir }) });
 
 function postmasterPid(dir: string): number | undefined {
   try {
@@ -197,7 +175,7 @@ describe('the embedded server', () => {
       // SIGKILL the whole `npm run db` process group: no chance to stop the server it started.
       const owner = JSON.parse(await readFile(path.join(dir, 'server.json'), 'utf8')).ownerPid as number;
       process.kill(-first.pid!, 'SIGKILL');
-      await waitFor('npm run db to die', () => !isPidAlive(owner) && (first.exitCode !== null || first.signalCode !== null));
+      await waitFor('npm run db to die', () => !isPidAlive(owner) && hasExited(first));
       expect(isPidAlive(firstPostmaster)).toBe(true);
 
       // Starting it again needs no manual cleanup: the stale server is found and stopped.
@@ -220,7 +198,7 @@ describe('the embedded server', () => {
         if (second.exitCode === null) process.kill(-second.pid!, 'SIGKILL');
       }
     } finally {
-      if (first.exitCode === null && first.signalCode === null) process.kill(-first.pid!, 'SIGKILL');
+      if (!hasExited(first)) process.kill(-first.pid!, 'SIGKILL');
     }
   });
 
