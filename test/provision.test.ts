@@ -54,6 +54,14 @@ describe('DATABASE_URL', () => {
     await expect(failure).rejects.toThrow(/Fix: start that server or correct DATABASE_URL/);
   });
 
+  it('names a database that does not exist and how to create it', async () => {
+    const url = new URL(db.url);
+    url.pathname = '/no_such_database';
+    await expect(provideDatabase({ purpose: 'dev', env: { DATABASE_URL: url.toString() }, log: quiet })).rejects.toThrow(
+      /database "no_such_database" does not exist\.\nFix: create the database \(`createdb no_such_database`/,
+    );
+  });
+
   it('is what tests use when TANDEM_TEST_DB=url', async () => {
     const provided = await provideDatabase({ purpose: 'test', env: { TANDEM_TEST_DB: 'url', DATABASE_URL: db.url }, log: quiet });
     expect(provided.source).toBe('url');

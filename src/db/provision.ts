@@ -107,9 +107,13 @@ async function checkConnection(connectionString: string, variable: string): Prom
   try {
     await client.connect();
   } catch (error) {
+    const missing = (error as { code?: string }).code === '3D000';
+    const name = databaseName(connectionString);
     throw new ProvisionError(
       `Cannot connect to ${variable} (${redact(connectionString)}): ${(error as Error).message}.\n` +
-        `Fix: start that server or correct ${variable}; unset it to use the embedded server instead.`,
+        (missing
+          ? `Fix: create the database (\`createdb ${name}\`, or \`create database ${name}\` as a superuser), or correct ${variable}.`
+          : `Fix: start that server or correct ${variable}; unset it to use the embedded server instead.`),
     );
   } finally {
     await client.end().catch(() => {});
