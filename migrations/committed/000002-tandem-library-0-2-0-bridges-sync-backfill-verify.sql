@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:e84d7fb64d04b26d6a61638791b1f933569fc5b9
+--! Hash: sha1:cc91945dab32c4d2c1d0c401b391553083480806
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify
 
 --! Included tandem/install.sql
@@ -1408,7 +1408,8 @@ begin
   else
     -- One statement is one snapshot, whatever the isolation level.
     execute pg_catalog.format('select coalesce(pg_catalog.jsonb_agg(r), ''[]'') from (%s) as r',
-                              pg_catalog.array_to_string(statements, E'\nunion all\n'))
+                              (select pg_catalog.string_agg(pg_catalog.format('select * from (%s) as part', st), E'\nunion all\n' order by i)
+                               from pg_catalog.unnest(statements) with ordinality as u(st, i)))
       into results;
     results := (select coalesce(pg_catalog.jsonb_agg(e || pg_catalog.jsonb_build_object('duration', pg_catalog.clock_timestamp() - started)), '[]')
                 from pg_catalog.jsonb_array_elements(results) as e);
