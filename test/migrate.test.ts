@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +22,8 @@ describe('committed migrations', () => {
   it('install the tandem library into an empty database, and a second run changes nothing', async () => {
     const first = await graphileMigrate(['migrate'], { env: db.env, output: 'pipe' });
     expect(first.code, first.output).toBe(0);
-    expect(first.output).toMatch(/1 committed migrations? executed/);
+    const committed = (await readdir(path.join(projectRoot, 'migrations', 'committed'))).filter((f) => f.endsWith('.sql'));
+    expect(first.output).toContain(`${committed.length} committed migrations executed`);
 
     const second = await graphileMigrate(['migrate'], { env: db.env, output: 'pipe' });
     expect(second.code).toBe(0);
@@ -31,8 +32,10 @@ describe('committed migrations', () => {
     await withClient(db.url, async (client) => {
       const { rows } = await client.query('select tandem.version() as version');
       expect(rows[0].version).toMatch(/^\d+\.\d+\.\d+$/);
-      const events = await client.query("select event, detail->>'version' as version from tandem.event_log");
-      expect(events.rows).toEqual([{ event: 'install', version: rows[0].version }]);
+      // Each library version installs over the one before it, and says so in the event log.
+      const events = await client.query("select event, detail->>'version' as version from tandem.event_log order by id");
+      expect(events.rows.every((event) => event.event === 'install')).toBe(true);
+      expect(events.rows.at(-1)).toEqual({ event: 'install', version: rows[0].version });
     });
   });
 
