@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:cc91945dab32c4d2c1d0c401b391553083480806
+--! Hash: sha1:1da722d333c64b9d7d9e7adc6ac995432ac17cb9
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify
 
 --! Included tandem/install.sql
@@ -1077,39 +1077,66 @@ declare
   guard text := 'tandem.guard_' || b.id;
   row_key jsonb;
   one record;
+  attempt int := 1;
+  failed boolean := false;
 begin
   rejected := 0;
   perform pg_catalog.set_config(guard, 'on', true);
-  begin
-    execute tandem._backfill_statement(b, false) into scanned, written, next_cursor using cursor, batch_size;
-    if dry_run then
-      raise exception using errcode = 'TDDRY';
-    end if;
-  exception
-    when sqlstate 'TDDRY' then
-      null; -- counted, then rolled back
-    when others then
-      -- Some row's mapping failed: redo the batch row by row, keeping the failures.
-      scanned := 0;
-      written := 0;
-      for row_key in execute pg_catalog.format(
-        'select pg_catalog.jsonb_build_array(%1$s) from %2$s as l where ($1 is null or (%1$s) > (%3$s)) order by %1$s limit $2',
-        tandem._each(b.legacy_key, 'l.%I'), tandem._qualified(b.legacy),
-        (select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, tandem._column_type(b.legacy, k)), ', ' order by i)
-         from pg_catalog.unnest(b.legacy_key) with ordinality as u(k, i)))
-        using cursor, batch_size
+  -- A writer of the modern table locks its row, then (through sync) the legacy row; a batch locks the
+  -- legacy rows, then writes the modern ones. The two can deadlock; PostgreSQL then cancels one of
+  -- them, and a cancelled batch is simply tried again.
+  loop
+    begin
+      execute tandem._backfill_statement(b, false) into scanned, written, next_cursor using cursor, batch_size;
+      if dry_run then
+        raise exception using errcode = 'TDDRY';
+      end if;
+      exit;
+    exception
+      when sqlstate 'TDDRY' then
+        exit; -- counted, then rolled back
+      when deadlock_detected or serialization_failure or lock_not_available then
+        if attempt >= 10 then
+          raise;
+        end if;
+        attempt := attempt + 1;
+        perform pg_catalog.pg_sleep(0.02 * attempt);
+      when others then
+        failed := true;
+        exit;
+    end;
+  end loop;
+  if failed then
+    -- Some row's mapping failed: redo the batch row by row, keeping the failures.
+    scanned := 0;
+    written := 0;
+    for row_key in execute pg_catalog.format(
+      'select pg_catalog.jsonb_build_array(%1$s) from %2$s as l where ($1 is null or (%1$s) > (%3$s)) order by %1$s limit $2',
+      tandem._each(b.legacy_key, 'l.%I'), tandem._qualified(b.legacy),
+      (select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, tandem._column_type(b.legacy, k)), ', ' order by i)
+       from pg_catalog.unnest(b.legacy_key) with ordinality as u(k, i)))
+      using cursor, batch_size
+    loop
+      scanned := scanned + 1;
+      next_cursor := row_key;
+      attempt := 1;
       loop
-        scanned := scanned + 1;
-        next_cursor := row_key;
         begin
           execute tandem._backfill_statement(b, true) into one using row_key, 1;
           written := written + one.written;
           if dry_run then
             raise exception using errcode = 'TDDRY';
           end if;
+          exit;
         exception
           when sqlstate 'TDDRY' then
-            null;
+            exit;
+          when deadlock_detected or serialization_failure or lock_not_available then
+            if attempt >= 10 then
+              raise;
+            end if;
+            attempt := attempt + 1;
+            perform pg_catalog.pg_sleep(0.02 * attempt);
           when others then
             rejected := rejected + 1;
             if not dry_run then
@@ -1118,12 +1145,16 @@ begin
                                          from pg_catalog.unnest(b.legacy_key) with ordinality as u(k, i)),
                       sqlstate, sqlerrm);
             end if;
+            exit;
         end;
       end loop;
-  end;
+    end loop;
+  end if;
   perform pg_catalog.set_config(guard, '', true);
 end
 $$;
+comment on function tandem._backfill_step(tandem.bridge, jsonb, int, boolean) is
+  'One keyset batch of one bridge from a cursor: retried when cancelled by a deadlock, redone row by row when a mapping fails.';
 
 create or replace function tandem.backfill_batch(migration text, batch_size int default 1000)
 returns table (bridge text, rows_done bigint, rows_rejected bigint, total_estimate bigint, finished boolean)
