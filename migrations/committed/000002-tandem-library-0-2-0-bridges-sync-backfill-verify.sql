@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:1da722d333c64b9d7d9e7adc6ac995432ac17cb9
+--! Hash: sha1:8a393f42e62f358e63c926ae6057915e4f430f31
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify
 
 --! Included tandem/install.sql
@@ -1507,8 +1507,9 @@ begin
       previous := 'expanded';
     when 'verified' then
       previous := 'backfilled';
-    else
-      perform tandem._wrong_phase(target, 'roll back', 'This library version has no cutover to undo.');
+    when 'cut_over' then
+      perform tandem._undo_cutover(target.name);
+      previous := 'verified';
   end case;
   perform tandem._set_phase(target.name, previous);
   perform tandem.log_event('rollback', target.name, started, pg_catalog.jsonb_build_object('from', target.phase, 'to', previous));
@@ -1570,6 +1571,423 @@ $$;
 comment on function tandem.status(text) is
   'Every migration (or the one named) with its phase, bridges, row counts on both sides, backfill progress, last verification and next step.';
 --! EndIncluded tandem/70-status.sql
+--! Included tandem/80-cutover.sql
+/*
+ * Cutover and contract.
+ *
+ * A bridge is cut over in one of two ways:
+ *   - rename: its legacy table feeds only this bridge, has no filter, and every legacy column has a
+ *     backward expression, so the whole legacy row can be computed from the modern one. The legacy
+ *     table is renamed to <name>__archive and keeps being synced (so rollback loses nothing), and its
+ *     name becomes an updatable compatibility view over the modern table: INSTEAD OF triggers, the
+ *     legacy column defaults, the legacy grants, security_invoker. Views that read the legacy table
+ *     are redefined over the compatibility view, and foreign keys that referenced it are moved to the
+ *     modern table: nothing keeps silently pointing at the archive.
+ *   - split: the legacy table stays (other data lives in it); the modern side becomes the source of
+ *     truth, and the moved columns stay synced until contract drops them.
+ */
+
+create table if not exists tandem.cutover (
+  bridge_id    int primary key references tandem.bridge on delete cascade,
+  legacy_name  text not null,
+  views        jsonb not null default '[]'::jsonb,
+  foreign_keys jsonb not null default '[]'::jsonb,
+  grants       jsonb not null default '[]'::jsonb
+);
+comment on table tandem.cutover is
+  'What cutover changed for each renamed bridge (dependent views, moved foreign keys, added grants), so rollback can put it back.';
+
+create or replace function tandem._is_rename(b tandem.bridge) returns boolean
+  language sql
+  stable
+as $$
+  select b.filter is null
+     and (select count(*) from tandem.bridge o where o.legacy = b.legacy) = 1
+     and not exists (select from pg_catalog.pg_attribute a
+                     where a.attrelid = b.legacy and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+                       and not b.backward ? a.attname)
+$$;
+comment on function tandem._is_rename(tandem.bridge) is
+  'Whether a bridge is cut over by renaming (its legacy table becomes a view) rather than as a split.';
+
+create or replace function tandem._compat_function_name(b tandem.bridge) returns text
+  language sql
+  immutable
+as $$
+  select left(pg_catalog.format('compat__%s__%s', b.migration, b.name), 63)
+$$;
+
+/* Views that read a relation directly, with their definitions printed fully qualified. */
+create or replace function tandem._dependent_views(rel regclass) returns jsonb
+  language plpgsql
+  stable
+as $$
+declare
+  saved text := pg_catalog.current_setting('search_path');
+  result jsonb;
+begin
+  perform pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'view', tandem._qualified(v.oid), 'kind', v.relkind, 'definition', pg_catalog.pg_get_viewdef(v.oid)) order by v.oid), '[]')
+    into result
+  from (select distinct r.ev_class as oid from pg_catalog.pg_depend d join pg_catalog.pg_rewrite r on r.oid = d.objid
+        where d.classid = 'pg_catalog.pg_rewrite'::regclass and d.refobjid = rel and r.ev_class <> rel) as dep
+  join pg_catalog.pg_class v on v.oid = dep.oid;
+  perform pg_catalog.set_config('search_path', saved, true);
+  return result;
+end
+$$;
+
+create or replace function tandem._cutover_rename(b tandem.bridge) returns void
+  language plpgsql
+  volatile
+as $$
+declare
+  lq text := tandem._qualified(b.legacy);
+  mq text := tandem._qualified(b.modern);
+  schema_name text;
+  legacy_name text;
+  archive_name text;
+  view_q text;
+  views jsonb;
+  fks jsonb;
+  grants jsonb;
+  statements text[] := '{}';
+  columns text;
+  item jsonb;
+  fk record;
+  modern_cols text[];
+  col text;
+  all_cols text[];
+  all_exprs text[];
+  bad text;
+begin
+  select n.nspname, c.relname into schema_name, legacy_name
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = b.legacy;
+  archive_name := left(legacy_name, 54) || '__archive';
+  view_q := pg_catalog.format('%I.%I', schema_name, legacy_name);
+
+  views := tandem._dependent_views(b.legacy);
+  if exists (select from pg_catalog.jsonb_array_elements(views) as v where v->>'kind' = 'm') then
+    raise exception 'cannot cut over bridge %.%: materialized views read %', b.migration, b.name, lq
+      using errcode = 'TD002',
+            detail = (select pg_catalog.string_agg(v->>'view', ', ') from pg_catalog.jsonb_array_elements(views) as v where v->>'kind' = 'm'),
+            hint = 'Redefine them over the modern table first (a materialized view cannot be repointed in place).';
+  end if;
+  -- Backward expressions become the view's columns: they can only see the modern row.
+  for col in select k from pg_catalog.jsonb_object_keys(b.backward) as k loop
+    begin
+      execute pg_catalog.format('explain (costs off) select (%s) from %s as m', b.backward->>col, mq);
+    exception when others then
+      raise exception 'cannot cut over bridge %.%: the backward expression for %.% reads the legacy row', b.migration, b.name, lq, col
+        using errcode = 'TD003', detail = sqlerrm,
+              hint = 'A compatibility view computes legacy columns from the modern row alone: rewrite it without "legacy".';
+    end;
+  end loop;
+
+  -- Foreign keys that reference the legacy table move to the modern table, on the matching key columns.
+  fks := '[]';
+  for fk in
+    select c.oid, c.conname, c.conrelid::regclass as tbl, c.conkey, c.confkey, c.confupdtype, c.confdeltype, c.confmatchtype,
+           c.condeferrable, c.condeferred, pg_catalog.pg_get_constraintdef(c.oid) as definition
+    from pg_catalog.pg_constraint c
+    where c.confrelid = b.legacy and c.contype = 'f' and c.conrelid <> b.legacy
+  loop
+    modern_cols := array(
+      select (select k from pg_catalog.jsonb_each_text(b.key) as e(k, v) where v = a.attname or v = pg_catalog.quote_ident(a.attname))
+      from pg_catalog.unnest(fk.confkey) with ordinality as u(attnum, i)
+      join pg_catalog.pg_attribute a on a.attrelid = b.legacy and a.attnum = u.attnum
+      order by i);
+    if array_position(modern_cols, null) is not null then
+      raise exception 'cannot cut over bridge %.%: foreign key % on % references columns of % that do not map one to one to a key column of %',
+          b.migration, b.name, fk.conname, fk.tbl, lq, mq
+        using errcode = 'TD003', detail = fk.definition,
+              hint = 'Key the bridge with bare legacy columns for the referenced columns, or drop the foreign key first.';
+    end if;
+    columns := (select pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' order by i)
+                from pg_catalog.unnest(fk.conkey) with ordinality as u(attnum, i)
+                join pg_catalog.pg_attribute a on a.attrelid = fk.tbl and a.attnum = u.attnum);
+    fks := fks || pg_catalog.jsonb_build_object(
+      'table', tandem._qualified(fk.tbl), 'name', fk.conname, 'legacy_definition', fk.definition,
+      'modern_definition', pg_catalog.format('FOREIGN KEY (%s) REFERENCES %s (%s)%s%s%s%s', columns, mq,
+        tandem._each(modern_cols, '%I'),
+        case fk.confmatchtype when 'f' then ' MATCH FULL' else '' end,
+        case fk.confupdtype when 'c' then ' ON UPDATE CASCADE' when 'n' then ' ON UPDATE SET NULL' when 'd' then ' ON UPDATE SET DEFAULT' when 'r' then ' ON UPDATE RESTRICT' else '' end,
+        case fk.confdeltype when 'c' then ' ON DELETE CASCADE' when 'n' then ' ON DELETE SET NULL' when 'd' then ' ON DELETE SET DEFAULT' when 'r' then ' ON DELETE RESTRICT' else '' end,
+        case when fk.condeferrable then ' DEFERRABLE' || case when fk.condeferred then ' INITIALLY DEFERRED' else '' end else '' end));
+  end loop;
+
+  -- Privileges on the legacy table: the view gets them, and (security_invoker) so does the modern table.
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'grantee', case when a.grantee = 0 then 'public' else pg_catalog.quote_ident(r.rolname) end,
+           'privilege', a.privilege_type,
+           'new_on_modern', not coalesce(pg_catalog.has_table_privilege(a.grantee, b.modern, a.privilege_type), false))), '[]')
+    into grants
+  from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) as a
+  left join pg_catalog.pg_roles r on r.oid = a.grantee
+  where c.oid = b.legacy and a.grantee <> c.relowner
+    and a.privilege_type in ('SELECT', 'INSERT', 'UPDATE', 'DELETE');
+
+  all_cols := array(select a.attname::text from pg_catalog.pg_attribute a
+                    where a.attrelid = b.legacy and a.attnum > 0 and not a.attisdropped order by a.attnum);
+  statements := statements
+    || pg_catalog.format('alter table %s rename to %I', lq, archive_name)
+    || pg_catalog.format('comment on table %I.%I is %L', schema_name, archive_name,
+         pg_catalog.format('Archive of %s, kept in sync with %s by tandem bridge %s.%s until contract.', view_q, mq, b.migration, b.name))
+    || pg_catalog.format('create view %s with (security_invoker = true) as select %s from %s as m', view_q,
+         (select pg_catalog.string_agg(pg_catalog.format('(%s)::%s as %I', b.backward->>c, tandem._column_type(b.legacy, c), c), ', ' order by i)
+          from pg_catalog.unnest(all_cols) with ordinality as u(c, i)), mq)
+    || pg_catalog.format('comment on view %s is %L', view_q,
+         pg_catalog.format('Compatibility view over %s for legacy code (tandem bridge %s.%s). Writable.', mq, b.migration, b.name));
+  -- Column defaults, so that an insert relying on a sequence still gets its value.
+  statements := statements || array(
+    select pg_catalog.format('alter view %s alter column %I set default %s', view_q, a.attname, pg_catalog.pg_get_expr(d.adbin, d.adrelid))
+    from pg_catalog.pg_attrdef d join pg_catalog.pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+    where d.adrelid = b.legacy and a.attgenerated = '');
+  for item in select * from pg_catalog.jsonb_array_elements(views) loop
+    statements := statements || pg_catalog.format('create or replace view %s as %s', item->>'view', item->>'definition');
+  end loop;
+  for item in select * from pg_catalog.jsonb_array_elements(fks) loop
+    statements := statements
+      || pg_catalog.format('alter table %s drop constraint %I', item->>'table', item->>'name')
+      || pg_catalog.format('alter table %s add constraint %I %s not valid', item->>'table', item->>'name', item->>'modern_definition');
+  end loop;
+  for item in select * from pg_catalog.jsonb_array_elements(grants) loop
+    statements := statements || pg_catalog.format('grant %s on %s to %s', item->>'privilege', view_q, item->>'grantee');
+    if (item->>'new_on_modern')::boolean then
+      statements := statements || pg_catalog.format('grant %s on %s to %s', item->>'privilege', mq, item->>'grantee');
+    end if;
+  end loop;
+
+  -- Writes through the view go to the modern table (and from there, by sync, to the archive); what
+  -- RETURNING shows is the legacy row computed back from the modern row as written.
+  all_exprs := array(select b.key->>k from pg_catalog.unnest(b.modern_key) as k)
+            || array(select b.forward->>k from pg_catalog.jsonb_object_keys(b.forward) as k order by k);
+  statements := statements || pg_catalog.format($fn$
+create or replace function tandem_sync.%1$I() returns trigger
+  language plpgsql
+  volatile
+  set search_path = pg_catalog, pg_temp
+as $compat$
+declare
+  written %2$s;
+begin
+  if tg_op = 'INSERT' then
+    insert into %2$s as modern (%3$s) select %4$s from (select new.*) as l returning * into written;
+  elsif tg_op = 'UPDATE' then
+    update %2$s as modern set (%3$s) = (select %4$s from (select new.*) as l)
+      where (%5$s) = (select %6$s from (select old.*) as l)
+      returning * into written;
+    if not found then
+      return null;
+    end if;
+  else
+    delete from %2$s as modern where (%5$s) = (select %6$s from (select old.*) as l);
+    if not found then
+      return null;
+    end if;
+    return old;
+  end if;
+  new := (select row(%7$s)::%8$s from (select written.*) as m);
+  return new;
+end
+$compat$;
+comment on function tandem_sync.%1$I() is %9$L;
+$fn$,
+    tandem._compat_function_name(b), mq,
+    tandem._each(b.modern_key || array(select k from pg_catalog.jsonb_object_keys(b.forward) as k order by k), '%I'),
+    tandem._each(all_exprs, '(%s)'),
+    tandem._each(b.modern_key, 'modern.%I'), tandem._each(array(select b.key->>k from pg_catalog.unnest(b.modern_key) as k), '(%s)'),
+    (select pg_catalog.string_agg(pg_catalog.format('(%s)::%s', b.backward->>c, tandem._column_type(b.legacy, c)), ', ' order by i)
+     from pg_catalog.unnest(all_cols) with ordinality as u(c, i)),
+    view_q,
+    pg_catalog.format('Writes through the compatibility view %s to %s (tandem bridge %s.%s).', view_q, mq, b.migration, b.name))
+  || pg_catalog.format('create trigger tandem_compat instead of insert or update or delete on %s for each row execute function tandem_sync.%I()',
+                       view_q, tandem._compat_function_name(b));
+  perform tandem._ddl(statements);
+  insert into tandem.cutover (bridge_id, legacy_name, views, foreign_keys, grants)
+  values (b.id, view_q, views, fks, grants);
+end
+$$;
+comment on function tandem._cutover_rename(tandem.bridge) is
+  'Cuts a renamed bridge over: archive the legacy table, put a writable compatibility view in its place, move dependent views and foreign keys.';
+
+create or replace function tandem._undo_cutover(migration text) returns void
+  language plpgsql
+  volatile
+as $$
+declare
+  b tandem.bridge;
+  state tandem.cutover;
+  schema_name text;
+  relation text;
+  views jsonb;
+  item jsonb;
+  statements text[];
+begin
+  for b in select * from tandem.bridge where bridge.migration = _undo_cutover.migration order by sync_order desc, id loop
+    select * into state from tandem.cutover where bridge_id = b.id;
+    continue when not found;
+    select n.nspname, c.relname into schema_name, relation
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where c.oid = pg_catalog.to_regclass(state.legacy_name);
+    -- Views over the compatibility view now (those cutover moved, and any made since) go back to the table.
+    views := tandem._dependent_views(state.legacy_name::regclass);
+    statements := array[
+      pg_catalog.format('alter view %I.%I rename to %I', schema_name, relation, left(relation, 48) || '__tandem_compat'),
+      pg_catalog.format('alter table %s rename to %I', tandem._qualified(b.legacy), relation),
+      pg_catalog.format('comment on table %I.%I is null', schema_name, relation)];
+    for item in select * from pg_catalog.jsonb_array_elements(views) loop
+      statements := statements || pg_catalog.format('create or replace view %s as %s', item->>'view', item->>'definition');
+    end loop;
+    statements := statements || pg_catalog.format('drop view %I.%I', schema_name, left(relation, 48) || '__tandem_compat')
+                             || pg_catalog.format('drop function if exists tandem_sync.%I()', tandem._compat_function_name(b));
+    for item in select * from pg_catalog.jsonb_array_elements(state.foreign_keys) loop
+      statements := statements
+        || pg_catalog.format('alter table %s drop constraint %I', item->>'table', item->>'name')
+        || pg_catalog.format('alter table %s add constraint %I %s not valid', item->>'table', item->>'name', item->>'legacy_definition');
+    end loop;
+    for item in select * from pg_catalog.jsonb_array_elements(state.grants) where (value->>'new_on_modern')::boolean loop
+      statements := statements || pg_catalog.format('revoke %s on %s from %s', item->>'privilege', tandem._qualified(b.modern), item->>'grantee');
+    end loop;
+    perform tandem._ddl(statements);
+    delete from tandem.cutover where bridge_id = b.id;
+  end loop;
+  -- The sync functions name the archive in their SQL: point them at the table under its own name again.
+  perform tandem._generate(migration);
+end
+$$;
+comment on function tandem._undo_cutover(text) is 'Puts back what cutover changed: the legacy table under its name, views and foreign keys on it, grants.';
+
+create or replace function tandem.cutover(migration text, inline_limit bigint default 100000) returns text
+  language plpgsql
+  volatile
+as $$
+#variable_conflict use_column
+declare
+  started timestamptz := pg_catalog.clock_timestamp();
+  target tandem.migration;
+  b tandem.bridge;
+  rows_total bigint;
+  last tandem.verification;
+  failing text;
+  renamed int := 0;
+begin
+  perform tandem._lock(cutover.migration);
+  target := tandem._migration(cutover.migration);
+  if target.phase = 'cut_over' then
+    return 'already cut over';
+  elsif target.phase = 'contracted' then
+    return 'already contracted';
+  elsif target.phase = 'planned' then
+    perform tandem._wrong_phase(target, 'cut over', pg_catalog.format('Expand it first: select tandem.expand(%L);', target.name));
+  end if;
+  if target.phase in ('expanded', 'backfilled') then
+    -- Not verified yet. A small database (CI, a new developer's) is backfilled and verified here; a
+    -- large one must be, outside this transaction, by the commands named below.
+    select coalesce(sum(tandem._row_count(legacy)), 0) into rows_total from tandem.bridge where migration = target.name;
+    if rows_total > inline_limit then
+      raise exception 'cannot cut over migration "%": it is %, and its legacy tables hold about % rows', target.name, target.phase, rows_total
+        using errcode = 'TD006',
+              detail = pg_catalog.format('Up to %s rows are backfilled and verified inline; more would hold locks for the whole migration.', inline_limit),
+              hint = pg_catalog.format('Backfill and verify it first, outside a migration: npx tandem backfill %s && npx tandem verify %s (or CALL tandem.backfill(%L); SELECT * FROM tandem.verify_migration(%L);).',
+                                       target.name, target.name, target.name, target.name);
+    end if;
+    while exists (select from tandem.backfill_batch(target.name, 5000) as p where not p.finished) loop
+    end loop;
+    perform from tandem.verify_migration(target.name);
+  end if;
+  select * into last from tandem.verification v where v.migration = target.name order by v.id desc limit 1;
+  if last.id is null or not last.passed then
+    select pg_catalog.string_agg(pg_catalog.format('%s %s: %s mismatches', coalesce(e->>'bridge', ''), e->>'check_name', e->>'mismatches'), E'\n')
+      into failing
+    from pg_catalog.jsonb_array_elements(last.results) as e where (e->>'mismatches')::bigint > 0;
+    raise exception 'cannot cut over migration "%": its latest verification did not pass', target.name
+      using errcode = 'TD005', detail = coalesce(failing, 'no verification recorded'),
+            hint = pg_catalog.format('See select * from tandem.verify_migration(%L); fix the differences, verify again, then cut over.', target.name);
+  end if;
+  for b in select * from tandem.bridge where migration = target.name order by sync_order, id loop
+    if tandem._is_rename(b) then
+      perform tandem._cutover_rename(b);
+      renamed := renamed + 1;
+    end if;
+  end loop;
+  if renamed > 0 then
+    -- The sync functions name the legacy table in their SQL: point them at the archive.
+    perform tandem._generate(target.name);
+  end if;
+  perform tandem._set_phase(target.name, 'cut_over');
+  perform tandem.log_event('cutover', target.name, started, pg_catalog.jsonb_build_object('renamed', renamed));
+  return 'cut over';
+end
+$$;
+comment on function tandem.cutover(text, bigint) is
+  'Makes the modern side the source of truth: renamed legacy tables become writable compatibility views (their tables kept as synced archives), split ones stay synced. Refused unless the latest verification passed; on a small database it backfills and verifies first.';
+
+create or replace function tandem.contract(migration text, keep_restore_copy boolean default false) returns text
+  language plpgsql
+  volatile
+as $$
+#variable_conflict use_column
+declare
+  started timestamptz := pg_catalog.clock_timestamp();
+  target tandem.migration;
+  b tandem.bridge;
+  last tandem.verification;
+  statements text[] := '{}';
+  moved text[];
+  restore_name text;
+begin
+  perform tandem._lock(contract.migration);
+  target := tandem._migration(contract.migration);
+  if target.phase = 'contracted' then
+    return 'already contracted';
+  elsif target.phase <> 'cut_over' then
+    perform tandem._wrong_phase(target, 'contract', pg_catalog.format('Cut it over first: select tandem.cutover(%L);', target.name));
+  end if;
+  select * into last from tandem.verification v where v.migration = target.name order by v.id desc limit 1;
+  if last.id is null or last.phase <> 'cut_over' or not last.passed then
+    raise exception 'cannot contract migration "%": no passing verification since cutover', target.name
+      using errcode = 'TD005',
+            detail = case when last.id is null then 'No verification recorded.'
+                          else pg_catalog.format('The latest, at %s in phase %s, %s.', last.at, last.phase, case when last.passed then 'passed' else 'failed' end) end,
+            hint = pg_catalog.format('Verify it now: select * from tandem.verify_migration(%L); then contract.', target.name);
+  end if;
+  perform tandem._drop_sync(target.name);
+  for b in select * from tandem.bridge where migration = target.name order by sync_order desc, id loop
+    restore_name := left(pg_catalog.format('%s__restore_%s', (select relname from pg_catalog.pg_class where oid = b.legacy), target.name), 63);
+    if exists (select from tandem.cutover where bridge_id = b.id) then
+      -- The archive goes; the sequences its columns own stay, since the view's defaults use them.
+      statements := statements || array(
+        select pg_catalog.format('alter sequence %s owned by none', s.objid::regclass)
+        from pg_catalog.pg_depend s
+        where s.refobjid = b.legacy and s.classid = 'pg_catalog.pg_class'::regclass and s.deptype in ('a', 'i')
+          and (select relkind from pg_catalog.pg_class where oid = s.objid) = 'S');
+      statements := statements || case when keep_restore_copy
+        then pg_catalog.format('alter table %s rename to %I', tandem._qualified(b.legacy), restore_name)
+        else pg_catalog.format('drop table %s', tandem._qualified(b.legacy)) end;
+    else
+      moved := array(select k from pg_catalog.jsonb_object_keys(b.backward) as k where k <> all(b.legacy_key) order by k);
+      if cardinality(moved) > 0 then
+        if keep_restore_copy then
+          statements := statements || pg_catalog.format('create table %I.%I as select %s from %s',
+            (select n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = b.legacy),
+            restore_name, tandem._each(b.legacy_key || moved, '%I'), tandem._qualified(b.legacy));
+        end if;
+        statements := statements || pg_catalog.format('alter table %s %s', tandem._qualified(b.legacy), tandem._each(moved, 'drop column %I'));
+      end if;
+    end if;
+  end loop;
+  perform tandem._ddl(statements);
+  delete from tandem.cutover c using tandem.bridge b where c.bridge_id = b.id and b.migration = target.name;
+  perform tandem._set_phase(target.name, 'contracted');
+  perform tandem.log_event('contract', target.name, started, pg_catalog.jsonb_build_object('restore_copy', keep_restore_copy));
+  return 'contracted';
+end
+$$;
+comment on function tandem.contract(text, boolean) is
+  'Drops the sync machinery and the archives (or the moved legacy columns); refused unless a verification after cutover passed. keep_restore_copy keeps the data aside.';
+--! EndIncluded tandem/80-cutover.sql
 
 /*
  * Only the installer (and superusers) may drive migrations: an application role that can write a
