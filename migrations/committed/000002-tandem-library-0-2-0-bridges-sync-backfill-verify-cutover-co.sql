@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:760fc8066e5f3c9265c9532d676127f2bdd090ac
+--! Hash: sha1:d1619c0b9da778f377cfeec39439e211d8c4b55a
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -1375,7 +1375,8 @@ comment on procedure tandem.backfill(text, int, interval, boolean) is
 --! Included tandem/60-verify.sql
 /*
  * verify_migration: compares every legacy row in a bridge's filter with its modern twin, on every
- * mapped column, in both directions, inside the database (FULL OUTER JOIN … IS DISTINCT FROM through
+ * mapped column, in both directions (a legacy column is compared through the forward mapping: it
+ * differs when putting its backward value in its place changes what the legacy row maps to), inside the database (FULL OUTER JOIN … IS DISTINCT FROM through
  * the mapping), all in one snapshot: one statement, or, in a REPEATABLE READ transaction, one
  * statement per bridge (so each gets its own duration). Values are compared as the modern column's
  * type after the mapping, so numeric scale (1.0 = 1.00) and jsonb key order do not count as
@@ -1399,12 +1400,15 @@ declare
   -- A format() template for the modern key, e.g. 'id=%s'.
   key_format text := tandem._each(b.modern_key, '%1$I=%%s', ' ');
   differs text;
+  forward_tuple text;
 begin
   fwd_exprs := array(select b.forward->>c from pg_catalog.unnest(fwd_cols) as c);
   bwd_exprs := array(select b.backward->>c from pg_catalog.unnest(bwd_cols) as c);
+  -- Legacy values are compared through the forward mapping: the key and forward expressions.
+  forward_tuple := tandem._each(key_exprs, '(%s) as k%2$s') || tandem._each(fwd_exprs, ', (%s) as f%2$s', '');
   differs := coalesce(nullif(tandem._each(fwd_cols, 'mm.%1$I is distinct from fv.f%2$s', ' or ')
                              || case when cardinality(fwd_cols) > 0 and cardinality(bwd_cols) > 0 then ' or ' else '' end
-                             || tandem._each(bwd_cols, 'legacy.%1$I is distinct from bv.e%2$s', ' or '), ''), 'false');
+                             || tandem._each(bwd_cols, 'row(fb%2$s.*) is distinct from row(fv.*)', ' or '), ''), 'false');
   return pg_catalog.format($q$
     with l as (
       select %1$s, true as present from %2$s as l where (%3$s)
@@ -1427,6 +1431,7 @@ begin
       join %2$s as legacy on (%14$s) = (%15$s)
       cross join lateral (select %16$s from (select legacy.*) as l) as fv
       cross join lateral (select %17$s from (select mm.*) as m) as bv
+      %22$s
       where (select (%3$s) from (select legacy.*) as l)
     ), comparison as (
       select count(*) filter (where not differs) as equal_rows %18$s
@@ -1448,16 +1453,25 @@ begin
     tandem._each(b.modern_key, 'l.k%2$s = m.k%2$s', ' and '),
     tandem._each(b.modern_key, 'mm.%I'), differs,
     tandem._each(fwd_cols, ', mm.%1$I is distinct from fv.f%2$s as fd%2$s', ''),
-    tandem._each(bwd_cols, ', legacy.%1$I is distinct from bv.e%2$s as bd%2$s', ''),
+    tandem._each(bwd_cols, ', row(fb%2$s.*) is distinct from row(fv.*) as bd%2$s', ''),
     tandem._each(legacy_key_exprs, '(%s) as k%2$s'),
     tandem._each(b.legacy_key, 'legacy.%I'), tandem._each(b.legacy_key, 'bk.k%2$s'),
-    coalesce(nullif(tandem._each(fwd_exprs, '(%s) as f%2$s'), ''), 'null as f0'),
+    forward_tuple,
     coalesce(nullif(tandem._each(bwd_exprs, '(%s) as e%2$s'), ''), 'null as e0'),
     tandem._each(fwd_cols, ', count(*) filter (where fd%2$s) as fn%2$s, (pg_catalog.array_agg(key_text order by key_text) filter (where fd%2$s))[1:5] as fs%2$s', '')
       || tandem._each(bwd_cols, ', count(*) filter (where bd%2$s) as bn%2$s, (pg_catalog.array_agg(key_text order by key_text) filter (where bd%2$s))[1:5] as bs%2$s', ''),
     b.name, b.id,
     tandem._each(fwd_cols, ', (''column:%1$s'', 0, c.fn%2$s, c.fn%2$s, c.fs%2$s)', '')
-      || tandem._each(bwd_cols, ', (''legacy_column:%1$s'', 0, c.bn%2$s, c.bn%2$s, c.bs%2$s)', ''));
+      || tandem._each(bwd_cols, ', (''legacy_column:%1$s'', 0, c.bn%2$s, c.bn%2$s, c.bs%2$s)', ''),
+    -- 22: for each backward column, the forward mapping of the legacy row with that column replaced by
+    -- its backward value: equal to fv when the legacy value differs only in spelling.
+    (select coalesce(pg_catalog.string_agg(pg_catalog.format(
+       'cross join lateral (select %s from (select %s) as l) as fb%s', forward_tuple,
+       (select pg_catalog.string_agg(case when a.attname = c then pg_catalog.format('(bv.e%s)::%s as %I', i, tandem._column_type(b.legacy, c), c)
+                                          else pg_catalog.format('legacy.%I', a.attname) end, ', ' order by a.attnum)
+        from pg_catalog.pg_attribute a where a.attrelid = b.legacy and a.attnum > 0 and not a.attisdropped),
+       i), E'\n      ' order by i), '')
+     from pg_catalog.unnest(bwd_cols) with ordinality as u(c, i)));
 end
 $$;
 comment on function tandem._verify_statement(tandem.bridge) is
@@ -1548,7 +1562,7 @@ begin
            (e->>'duration')::interval
     from pg_catalog.jsonb_array_elements(results) with ordinality as x(e, i)
     order by i;
-  return query select null::text, 'consistency'::text, case when passed then 'pass' else 'fail' end,
+  return query select null::text, 'consistency'::text, case when rows_equal = rows_total then 'pass' else 'fail' end,
                       100::numeric, consistency, (rows_total - rows_equal)::bigint, null::text[], pg_catalog.clock_timestamp() - started;
 end
 $$;
