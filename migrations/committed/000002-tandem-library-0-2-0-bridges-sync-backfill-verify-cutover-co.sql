@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:d1619c0b9da778f377cfeec39439e211d8c4b55a
+--! Hash: sha1:5e3928aa03546fc019563655102cb394088809d2
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -10,8 +10,9 @@
  * freezes the text it had then, so a later library version is installed by a later migration that
  * includes this file again. It must therefore be safe to run over any earlier version of itself:
  * `create … if not exists`, `create or replace`, and upgrades of existing tables written as
- * `alter … add … if not exists`. It runs under an advisory lock so that two installs cannot
- * interleave.
+ * `alter … add … if not exists`; a function whose arguments or result change must be dropped
+ * first (`drop function if exists`), since `create or replace` cannot change them. It runs under an
+ * advisory lock so that two installs cannot interleave.
  */
 select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tandem.install', 0));
 
@@ -78,12 +79,29 @@ comment on function tandem.log_event(text, text, timestamptz, jsonb) is
  * Phases:  planned → expanded → backfilled → verified → cut_over → contracted;
  * rollback moves one phase back from any phase before contracted.
  */
+do $$
+begin
+  create type tandem.phase as enum ('planned', 'expanded', 'backfilled', 'verified', 'cut_over', 'contracted');
+exception when duplicate_object then
+  null;
+end
+$$;
+comment on type tandem.phase is 'Where a migration is in its lifecycle.';
+
+do $$
+begin
+  create type tandem.check_status as enum ('pass', 'fail');
+exception when duplicate_object then
+  null;
+end
+$$;
+comment on type tandem.check_status is 'The outcome of one verification check.';
+
 create table if not exists tandem.migration (
   name        text primary key
               constraint migration_name_format check (name ~ '^[a-z][a-z0-9_]{0,39}$'),
   description text not null default '',
-  phase       text not null default 'planned'
-              constraint migration_phase check (phase in ('planned', 'expanded', 'backfilled', 'verified', 'cut_over', 'contracted')),
+  phase       tandem.phase not null default 'planned',
   created_at  timestamptz not null default pg_catalog.now(),
   changed_at  timestamptz not null default pg_catalog.now()
 );
@@ -157,7 +175,7 @@ comment on table tandem.backfill_state is
 create table if not exists tandem.verification (
   id          bigint generated always as identity primary key,
   migration   text not null references tandem.migration on delete cascade,
-  phase       text not null,
+  phase       tandem.phase not null,
   at          timestamptz not null default pg_catalog.clock_timestamp(),
   passed      boolean not null,
   consistency numeric not null,
@@ -243,7 +261,7 @@ create or replace function tandem._wrong_phase(migration tandem.migration, verb 
   stable
 as $$
 begin
-  raise exception 'cannot % migration "%": it is %', verb, migration.name, replace(migration.phase, '_', ' ')
+  raise exception 'cannot % migration "%": it is %', verb, migration.name, replace(migration.phase::text, '_', ' ')
     using errcode = 'TD002', hint = hint;
 end
 $$;
@@ -253,7 +271,7 @@ create or replace function tandem._set_phase(migration text, phase text) returns
   language sql
   volatile
 as $$
-  update tandem.migration m set phase = _set_phase.phase, changed_at = pg_catalog.now() where m.name = _set_phase.migration
+  update tandem.migration m set phase = _set_phase.phase::tandem.phase, changed_at = pg_catalog.now() where m.name = _set_phase.migration
 $$;
 
 /*
@@ -1479,7 +1497,7 @@ comment on function tandem._verify_statement(tandem.bridge) is
 
 create or replace function tandem.verify_migration(migration text)
 returns table (
-  bridge text, check_name text, status text, expected numeric, actual numeric, mismatches bigint,
+  bridge text, check_name text, status tandem.check_status, expected numeric, actual numeric, mismatches bigint,
   sample_keys text[], duration interval
 )
   language plpgsql
@@ -1556,13 +1574,13 @@ begin
 
   return query
     select e->>'bridge', e->>'check_name',
-           case when (e->>'mismatches')::bigint = 0 then 'pass' else 'fail' end,
+           (case when (e->>'mismatches')::bigint = 0 then 'pass' else 'fail' end)::tandem.check_status,
            (e->>'expected')::numeric, (e->>'actual')::numeric, (e->>'mismatches')::bigint,
            array(select pg_catalog.jsonb_array_elements_text(coalesce(nullif(e->'sample_keys', 'null'), '[]'))),
            (e->>'duration')::interval
     from pg_catalog.jsonb_array_elements(results) with ordinality as x(e, i)
     order by i;
-  return query select null::text, 'consistency'::text, case when rows_equal = rows_total then 'pass' else 'fail' end,
+  return query select null::text, 'consistency'::text, (case when rows_equal = rows_total then 'pass' else 'fail' end)::tandem.check_status,
                       100::numeric, consistency, (rows_total - rows_equal)::bigint, null::text[], pg_catalog.clock_timestamp() - started;
 end
 $$;
@@ -1630,7 +1648,7 @@ comment on function tandem._row_count(regclass) is 'Rows in a table: exact up to
 
 create or replace function tandem.status(migration text default null)
 returns table (
-  migration text, phase text, bridge text, legacy text, modern text, legacy_rows bigint, modern_rows bigint,
+  migration text, phase tandem.phase, bridge text, legacy text, modern text, legacy_rows bigint, modern_rows bigint,
   backfill_done bigint, backfill_total bigint, backfill_rows_per_second numeric, last_verified_at timestamptz,
   last_verification_passed boolean, next_step text
 )
