@@ -1,9 +1,15 @@
 /** Types generated for queries found in "sql/tandem.sql" */
 import { PreparedQuery } from '@pgtyped/runtime';
 
+export type check_status = 'fail' | 'pass';
+
+export type phase = 'backfilled' | 'contracted' | 'cut_over' | 'expanded' | 'planned' | 'verified';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export type NumberOrString = number | string;
+
+export type stringArray = (string)[];
 
 /** 'LibraryVersion' parameters type */
 export type LibraryVersionParams = void;
@@ -76,5 +82,330 @@ const eventLogIR: any = {"usedParamSet":{"migration":true,"limit":true},"params"
  * ```
  */
 export const eventLog = new PreparedQuery<EventLogParams,EventLogResult>(eventLogIR);
+
+
+/** 'MigrationStatus' parameters type */
+export interface MigrationStatusParams {
+  migration?: string | null | void;
+}
+
+/** 'MigrationStatus' return type */
+export interface MigrationStatusResult {
+  backfillDone: number | null;
+  backfillRowsPerSecond: number | null;
+  backfillTotal: number | null;
+  bridge: string | null;
+  lastVerificationPassed: boolean | null;
+  lastVerifiedAt: Date | null;
+  legacy: string | null;
+  legacyRows: number | null;
+  migration: string;
+  modern: string | null;
+  modernRows: number | null;
+  nextStep: string;
+  phase: phase;
+}
+
+/** 'MigrationStatus' query type */
+export interface MigrationStatusQuery {
+  params: MigrationStatusParams;
+  result: MigrationStatusResult;
+}
+
+const migrationStatusIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":false,"transform":{"type":"scalar"},"locs":[{"a":484,"b":493}]}],"statement":"select\n  s.migration as \"migration!\",\n  s.phase as \"phase!\",\n  s.bridge,\n  s.legacy,\n  s.modern,\n  s.legacy_rows::float8 as \"legacyRows\",\n  s.modern_rows::float8 as \"modernRows\",\n  s.backfill_done::float8 as \"backfillDone\",\n  s.backfill_total::float8 as \"backfillTotal\",\n  s.backfill_rows_per_second::float8 as \"backfillRowsPerSecond\",\n  s.last_verified_at as \"lastVerifiedAt\",\n  s.last_verification_passed as \"lastVerificationPassed\",\n  s.next_step as \"nextStep!\"\nfrom tandem.status(:migration::text) as s"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   s.migration as "migration!",
+ *   s.phase as "phase!",
+ *   s.bridge,
+ *   s.legacy,
+ *   s.modern,
+ *   s.legacy_rows::float8 as "legacyRows",
+ *   s.modern_rows::float8 as "modernRows",
+ *   s.backfill_done::float8 as "backfillDone",
+ *   s.backfill_total::float8 as "backfillTotal",
+ *   s.backfill_rows_per_second::float8 as "backfillRowsPerSecond",
+ *   s.last_verified_at as "lastVerifiedAt",
+ *   s.last_verification_passed as "lastVerificationPassed",
+ *   s.next_step as "nextStep!"
+ * from tandem.status(:migration::text) as s
+ * ```
+ */
+export const migrationStatus = new PreparedQuery<MigrationStatusParams,MigrationStatusResult>(migrationStatusIR);
+
+
+/** 'MigrationPhase' parameters type */
+export interface MigrationPhaseParams {
+  migration: string;
+}
+
+/** 'MigrationPhase' return type */
+export interface MigrationPhaseResult {
+  phase: phase;
+}
+
+/** 'MigrationPhase' query type */
+export interface MigrationPhaseQuery {
+  params: MigrationPhaseParams;
+  result: MigrationPhaseResult;
+}
+
+const migrationPhaseIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":60,"b":70}]}],"statement":"select phase as \"phase!\" from tandem.migration where name = :migration!"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select phase as "phase!" from tandem.migration where name = :migration!
+ * ```
+ */
+export const migrationPhase = new PreparedQuery<MigrationPhaseParams,MigrationPhaseResult>(migrationPhaseIR);
+
+
+/** 'BackfillBatch' parameters type */
+export interface BackfillBatchParams {
+  batchSize: number;
+  migration: string;
+}
+
+/** 'BackfillBatch' return type */
+export interface BackfillBatchResult {
+  bridge: string;
+  finished: boolean;
+  rowsDone: number;
+  rowsRejected: number;
+  totalEstimate: number;
+}
+
+/** 'BackfillBatch' query type */
+export interface BackfillBatchQuery {
+  params: BackfillBatchParams;
+  result: BackfillBatchResult;
+}
+
+const backfillBatchIR: any = {"usedParamSet":{"migration":true,"batchSize":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":209,"b":219}]},{"name":"batchSize","required":true,"transform":{"type":"scalar"},"locs":[{"a":222,"b":232}]}],"statement":"select\n  bridge as \"bridge!\",\n  rows_done::float8 as \"rowsDone!\",\n  rows_rejected::float8 as \"rowsRejected!\",\n  total_estimate::float8 as \"totalEstimate!\",\n  finished as \"finished!\"\nfrom tandem.backfill_batch(:migration!, :batchSize!::int)"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   bridge as "bridge!",
+ *   rows_done::float8 as "rowsDone!",
+ *   rows_rejected::float8 as "rowsRejected!",
+ *   total_estimate::float8 as "totalEstimate!",
+ *   finished as "finished!"
+ * from tandem.backfill_batch(:migration!, :batchSize!::int)
+ * ```
+ */
+export const backfillBatch = new PreparedQuery<BackfillBatchParams,BackfillBatchResult>(backfillBatchIR);
+
+
+/** 'BackfillDryRun' parameters type */
+export interface BackfillDryRunParams {
+  batchSize: number;
+  migration: string;
+}
+
+/** 'BackfillDryRun' return type */
+export interface BackfillDryRunResult {
+  bridge: string;
+  rowsRejected: number;
+  rowsScanned: number;
+  rowsToWrite: number;
+}
+
+/** 'BackfillDryRun' query type */
+export interface BackfillDryRunQuery {
+  params: BackfillDryRunParams;
+  result: BackfillDryRunResult;
+}
+
+const backfillDryRunIR: any = {"usedParamSet":{"migration":true,"batchSize":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":187,"b":197}]},{"name":"batchSize","required":true,"transform":{"type":"scalar"},"locs":[{"a":200,"b":210}]}],"statement":"select\n  bridge as \"bridge!\",\n  rows_scanned::float8 as \"rowsScanned!\",\n  rows_to_write::float8 as \"rowsToWrite!\",\n  rows_rejected::float8 as \"rowsRejected!\"\nfrom tandem.backfill_dry_run(:migration!, :batchSize!::int)"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   bridge as "bridge!",
+ *   rows_scanned::float8 as "rowsScanned!",
+ *   rows_to_write::float8 as "rowsToWrite!",
+ *   rows_rejected::float8 as "rowsRejected!"
+ * from tandem.backfill_dry_run(:migration!, :batchSize!::int)
+ * ```
+ */
+export const backfillDryRun = new PreparedQuery<BackfillDryRunParams,BackfillDryRunResult>(backfillDryRunIR);
+
+
+/** 'VerifyMigration' parameters type */
+export interface VerifyMigrationParams {
+  migration: string;
+}
+
+/** 'VerifyMigration' return type */
+export interface VerifyMigrationResult {
+  actual: number;
+  bridge: string | null;
+  checkName: string;
+  durationMs: number;
+  expected: number;
+  mismatches: number;
+  sampleKeys: stringArray;
+  status: check_status;
+}
+
+/** 'VerifyMigration' query type */
+export interface VerifyMigrationQuery {
+  params: VerifyMigrationParams;
+  result: VerifyMigrationResult;
+}
+
+const verifyMigrationIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":317,"b":327}]}],"statement":"select\n  bridge,\n  check_name as \"checkName!\",\n  status as \"status!\",\n  expected::float8 as \"expected!\",\n  actual::float8 as \"actual!\",\n  mismatches::float8 as \"mismatches!\",\n  coalesce(sample_keys, '{}') as \"sampleKeys!\",\n  (extract(epoch from duration) * 1000)::float8 as \"durationMs!\"\nfrom tandem.verify_migration(:migration!)"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   bridge,
+ *   check_name as "checkName!",
+ *   status as "status!",
+ *   expected::float8 as "expected!",
+ *   actual::float8 as "actual!",
+ *   mismatches::float8 as "mismatches!",
+ *   coalesce(sample_keys, '{}') as "sampleKeys!",
+ *   (extract(epoch from duration) * 1000)::float8 as "durationMs!"
+ * from tandem.verify_migration(:migration!)
+ * ```
+ */
+export const verifyMigration = new PreparedQuery<VerifyMigrationParams,VerifyMigrationResult>(verifyMigrationIR);
+
+
+/** 'Cutover' parameters type */
+export interface CutoverParams {
+  migration: string;
+}
+
+/** 'Cutover' return type */
+export interface CutoverResult {
+  result: string;
+}
+
+/** 'Cutover' query type */
+export interface CutoverQuery {
+  params: CutoverParams;
+  result: CutoverResult;
+}
+
+const cutoverIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":22,"b":32}]}],"statement":"select tandem.cutover(:migration!) as \"result!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select tandem.cutover(:migration!) as "result!"
+ * ```
+ */
+export const cutover = new PreparedQuery<CutoverParams,CutoverResult>(cutoverIR);
+
+
+/** 'Rollback' parameters type */
+export interface RollbackParams {
+  migration: string;
+}
+
+/** 'Rollback' return type */
+export interface RollbackResult {
+  result: string;
+}
+
+/** 'Rollback' query type */
+export interface RollbackQuery {
+  params: RollbackParams;
+  result: RollbackResult;
+}
+
+const rollbackIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":23,"b":33}]}],"statement":"select tandem.rollback(:migration!) as \"result!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select tandem.rollback(:migration!) as "result!"
+ * ```
+ */
+export const rollback = new PreparedQuery<RollbackParams,RollbackResult>(rollbackIR);
+
+
+/** 'Contract' parameters type */
+export interface ContractParams {
+  keepRestoreCopy: boolean;
+  migration: string;
+}
+
+/** 'Contract' return type */
+export interface ContractResult {
+  result: string;
+}
+
+/** 'Contract' query type */
+export interface ContractQuery {
+  params: ContractParams;
+  result: ContractResult;
+}
+
+const contractIR: any = {"usedParamSet":{"migration":true,"keepRestoreCopy":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":23,"b":33}]},{"name":"keepRestoreCopy","required":true,"transform":{"type":"scalar"},"locs":[{"a":36,"b":52}]}],"statement":"select tandem.contract(:migration!, :keepRestoreCopy!::boolean) as \"result!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select tandem.contract(:migration!, :keepRestoreCopy!::boolean) as "result!"
+ * ```
+ */
+export const contract = new PreparedQuery<ContractParams,ContractResult>(contractIR);
+
+
+/** 'Rejects' parameters type */
+export interface RejectsParams {
+  limit: NumberOrString;
+  migration: string;
+}
+
+/** 'Rejects' return type */
+export interface RejectsResult {
+  at: Date;
+  bridge: string;
+  direction: string;
+  error: string;
+  id: string;
+  key: Json;
+  sqlstate: string;
+}
+
+/** 'Rejects' query type */
+export interface RejectsQuery {
+  params: RejectsParams;
+  result: RejectsResult;
+}
+
+const rejectsIR: any = {"usedParamSet":{"migration":true,"limit":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":249,"b":259}]},{"name":"limit","required":true,"transform":{"type":"scalar"},"locs":[{"a":307,"b":313}]}],"statement":"select\n  r.id as \"id!\",\n  b.name as \"bridge!\",\n  r.direction as \"direction!\",\n  r.key as \"key!\",\n  r.sqlstate as \"sqlstate!\",\n  r.error as \"error!\",\n  r.at as \"at!\"\nfrom tandem.reject r\njoin tandem.bridge b on b.id = r.bridge_id\nwhere b.migration = :migration! and r.resolved_at is null\norder by r.id\nlimit :limit!"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   r.id as "id!",
+ *   b.name as "bridge!",
+ *   r.direction as "direction!",
+ *   r.key as "key!",
+ *   r.sqlstate as "sqlstate!",
+ *   r.error as "error!",
+ *   r.at as "at!"
+ * from tandem.reject r
+ * join tandem.bridge b on b.id = r.bridge_id
+ * where b.migration = :migration! and r.resolved_at is null
+ * order by r.id
+ * limit :limit!
+ * ```
+ */
+export const rejects = new PreparedQuery<RejectsParams,RejectsResult>(rejectsIR);
 
 

@@ -16,3 +16,76 @@ from tandem.event_log
 where :migration::text is null or migration = :migration::text
 order by id desc
 limit :limit!;
+
+/* @name migrationStatus */
+select
+  s.migration as "migration!",
+  s.phase as "phase!",
+  s.bridge,
+  s.legacy,
+  s.modern,
+  s.legacy_rows::float8 as "legacyRows",
+  s.modern_rows::float8 as "modernRows",
+  s.backfill_done::float8 as "backfillDone",
+  s.backfill_total::float8 as "backfillTotal",
+  s.backfill_rows_per_second::float8 as "backfillRowsPerSecond",
+  s.last_verified_at as "lastVerifiedAt",
+  s.last_verification_passed as "lastVerificationPassed",
+  s.next_step as "nextStep!"
+from tandem.status(:migration::text) as s;
+
+/* @name migrationPhase */
+select phase as "phase!" from tandem.migration where name = :migration!;
+
+/* @name backfillBatch */
+select
+  bridge as "bridge!",
+  rows_done::float8 as "rowsDone!",
+  rows_rejected::float8 as "rowsRejected!",
+  total_estimate::float8 as "totalEstimate!",
+  finished as "finished!"
+from tandem.backfill_batch(:migration!, :batchSize!::int);
+
+/* @name backfillDryRun */
+select
+  bridge as "bridge!",
+  rows_scanned::float8 as "rowsScanned!",
+  rows_to_write::float8 as "rowsToWrite!",
+  rows_rejected::float8 as "rowsRejected!"
+from tandem.backfill_dry_run(:migration!, :batchSize!::int);
+
+/* @name verifyMigration */
+select
+  bridge,
+  check_name as "checkName!",
+  status as "status!",
+  expected::float8 as "expected!",
+  actual::float8 as "actual!",
+  mismatches::float8 as "mismatches!",
+  coalesce(sample_keys, '{}') as "sampleKeys!",
+  (extract(epoch from duration) * 1000)::float8 as "durationMs!"
+from tandem.verify_migration(:migration!);
+
+/* @name cutover */
+select tandem.cutover(:migration!) as "result!";
+
+/* @name rollback */
+select tandem.rollback(:migration!) as "result!";
+
+/* @name contract */
+select tandem.contract(:migration!, :keepRestoreCopy!::boolean) as "result!";
+
+/* @name rejects */
+select
+  r.id as "id!",
+  b.name as "bridge!",
+  r.direction as "direction!",
+  r.key as "key!",
+  r.sqlstate as "sqlstate!",
+  r.error as "error!",
+  r.at as "at!"
+from tandem.reject r
+join tandem.bridge b on b.id = r.bridge_id
+where b.migration = :migration! and r.resolved_at is null
+order by r.id
+limit :limit!;

@@ -37,7 +37,8 @@ export function formatPgError(error: Error & PgErrorFields, sql?: string): strin
   }
   if (error.detail) lines.push(`DETAIL: ${error.detail}`);
   if (error.hint) lines.push(`HINT: ${error.hint}`);
-  if (error.where) lines.push(`CONTEXT: ${error.where}`);
+  // The library's own errors (class TD) say where and what to do; their PL/pgSQL stack is noise.
+  if (error.where && !error.code?.startsWith('TD')) lines.push(`CONTEXT: ${error.where}`);
   return lines.join('\n');
 }
 

@@ -1,0 +1,41 @@
+import { chalk } from 'zx';
+import { verifyMigration } from '../../../generated/tandem.queries.js';
+import type { Context } from '../context.js';
+import { count, duration, table } from '../format.js';
+
+export interface VerifyOptions {
+  json?: boolean;
+}
+
+/** Runs verify_migration; 0 when every check passes, 1 when one fails. */
+export async function verify(context: Context, migration: string, options: VerifyOptions): Promise<number> {
+  const checks = await verifyMigration.run({ migration }, context.client);
+  const consistency = checks.find((check) => check.checkName === 'consistency');
+  const others = checks.filter((check) => check !== consistency);
+  const passed = others.every((check) => check.status === 'pass');
+  if (options.json) {
+    context.out(JSON.stringify({ migration, passed, consistency: consistency?.actual ?? null, checks: others }, null, 2));
+    return passed ? 0 : 1;
+  }
+  context.out(
+    table(
+      ['bridge', 'check', 'status', 'expected', 'actual', 'mismatches', 'sample keys', 'took'],
+      others.map((check) => [
+        check.bridge ?? '',
+        check.checkName,
+        check.status === 'pass' ? chalk.green('pass') : chalk.red('fail'),
+        count(check.expected),
+        count(check.actual),
+        count(check.mismatches),
+        check.sampleKeys.join(', '),
+        duration(check.durationMs),
+      ]),
+    ),
+  );
+  const failed = others.filter((check) => check.status === 'fail').length;
+  context.out(
+    `${passed ? chalk.green('verified') : chalk.red(`${failed} check${failed === 1 ? '' : 's'} failed`)}: ` +
+      `consistency ${consistency?.actual ?? 100}%${passed ? '' : ` (see the sample keys above; npx tandem rejects ${migration} lists rows that failed to map)`}`,
+  );
+  return passed ? 0 : 1;
+}
