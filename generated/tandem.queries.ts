@@ -409,3 +409,30 @@ const rejectsIR: any = {"usedParamSet":{"migration":true,"limit":true},"params":
 export const rejects = new PreparedQuery<RejectsParams,RejectsResult>(rejectsIR);
 
 
+/** 'Expand' parameters type */
+export interface ExpandParams {
+  migration: string;
+}
+
+/** 'Expand' return type */
+export interface ExpandResult {
+  result: string;
+}
+
+/** 'Expand' query type */
+export interface ExpandQuery {
+  params: ExpandParams;
+  result: ExpandResult;
+}
+
+const expandIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":21,"b":31}]}],"statement":"select tandem.expand(:migration!) as \"result!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select tandem.expand(:migration!) as "result!"
+ * ```
+ */
+export const expand = new PreparedQuery<ExpandParams,ExpandResult>(expandIR);
+
+

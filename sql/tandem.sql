@@ -89,3 +89,6 @@ join tandem.bridge b on b.id = r.bridge_id
 where b.migration = :migration! and r.resolved_at is null
 order by r.id
 limit :limit!;
+
+/* @name expand */
+select tandem.expand(:migration!) as "result!";

@@ -9,7 +9,7 @@ import { codegenCheck } from './codegen.js';
 import { provideDatabase, projectRoot, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
 import { withDatabase } from './db/urls.js';
 import { applyAll } from './migrate.js';
-import { backfillBatch, cutover, migrationStatus, rollback, verifyMigration } from '../generated/tandem.queries.js';
+import { backfillBatch, cutover, expand, migrationStatus, rollback, verifyMigration } from '../generated/tandem.queries.js';
 
 export interface PipelineOptions {
   /** The project folder (default: this project). */
@@ -160,7 +160,7 @@ export async function runPipeline(options: PipelineOptions): Promise<StepResult[
             const [{ result } = { result: '' }] = await rollback.run({ migration }, client);
             if (result === 'nothing to roll back') break;
           }
-          await client.query('select tandem.expand($1)', [migration]);
+          await expand.run({ migration }, client);
           await backfillAll(client, migration);
           await verifyOrFail(client, migration, ' after re-applying');
           if (reached === 'cut_over') {
