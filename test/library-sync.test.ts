@@ -190,6 +190,21 @@ describe('a wide table split into two filtered bridges (square_existing_clients)
     expect(await failures(client, 'square_split')).toEqual([]);
   });
 
+  it('syncs multi-row inserts and deletes a statement at a time, each row by its filter', async () => {
+    await client.query(`
+      insert into square_existing_clients (square_customer_id, given_name, gift_card_id, personal_code)
+      select 'm' || g, 'Many' || g, case when g % 2 = 0 then 'gm' || g end, case when g % 3 = 0 then 'PC' || g end
+      from generate_series(1, 60) g`);
+    expect((await client.query(`select count(*)::int as n from gift_cards where square_customer_id like 'm%'`)).rows[0].n).toBe(30);
+    expect((await client.query(`select count(*)::int as n from referral_profiles where square_customer_id like 'm%'`)).rows[0].n).toBe(20);
+    expect(await failures(client, 'square_split')).toEqual([]);
+    await client.query(`delete from square_existing_clients where square_customer_id like 'm%' and square_customer_id > 'm3'`);
+    expect((await client.query(`select count(*)::int as n from gift_cards where square_customer_id like 'm%'`)).rows[0].n)
+      .toBe((await client.query(`select count(*)::int as n from square_existing_clients where square_customer_id like 'm%' and gift_card_id is not null`)).rows[0].n);
+    await client.query(`delete from square_existing_clients where square_customer_id like 'm%'`);
+    expect(await failures(client, 'square_split')).toEqual([]);
+  });
+
   it('a modern insert fills the columns of the existing legacy row; a modern delete nulls them', async () => {
     await client.query(`insert into referral_profiles values ('c1', 'ANN1', 'https://r/ANN1', 0, null)`);
     expect((await client.query(`select given_name, personal_code, gift_card_id from square_existing_clients where square_customer_id = 'c1'`)).rows)
