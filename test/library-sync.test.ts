@@ -198,6 +198,15 @@ describe('a wide table split into two filtered bridges (square_existing_clients)
     expect((await client.query(`select count(*)::int as n from gift_cards where square_customer_id like 'm%'`)).rows[0].n).toBe(30);
     expect((await client.query(`select count(*)::int as n from referral_profiles where square_customer_id like 'm%'`)).rows[0].n).toBe(20);
     expect(await failures(client, 'square_split')).toEqual([]);
+    // One update moving rows into and out of both filters at once.
+    await client.query(`
+      update square_existing_clients
+      set gift_card_id = case when gift_card_id is null then 'new-' || square_customer_id end,
+          personal_code = case when personal_code is null and given_name like '%5' then 'P-' || square_customer_id end
+      where square_customer_id like 'm%'`);
+    expect((await client.query(`select count(*)::int as n from gift_cards where square_customer_id like 'm%'`)).rows[0].n).toBe(30);
+    expect((await client.query(`select count(*)::int as n from gift_cards where gift_card_id like 'new-%'`)).rows[0].n).toBe(30);
+    expect(await failures(client, 'square_split')).toEqual([]);
     await client.query(`delete from square_existing_clients where square_customer_id like 'm%' and square_customer_id > 'm3'`);
     expect((await client.query(`select count(*)::int as n from gift_cards where square_customer_id like 'm%'`)).rows[0].n)
       .toBe((await client.query(`select count(*)::int as n from square_existing_clients where square_customer_id like 'm%' and gift_card_id is not null`)).rows[0].n);
