@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:046612f9035c42d8255c801f9369a74bb8bbc3f9
+--! Hash: sha1:d8e0f702321d00ff62508d8ab610a1e0c7706116
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -713,8 +713,8 @@ comment on function tandem.add_check(text, text, text) is
  * changes): two trigger functions in schema tandem_sync, static SQL with plans cached, and the
  * triggers that call them.
  *
- *   <migration>__<bridge>_set__<legacy>_to_<modern>  AFTER INSERT / DELETE on the legacy table, per statement
- *   <migration>__<bridge>__<legacy>_to_<modern>      AFTER UPDATE on the legacy table, per row
+ *   <migration>__<bridge>_set__<legacy>_to_<modern>  AFTER INSERT / UPDATE / DELETE on the legacy table, per statement
+ *   <migration>__<bridge>__<legacy>_to_<modern>      AFTER UPDATE on the legacy table, per row, for rows whose legacy key changed
  *   <migration>__<bridge>__<modern>_to_<legacy>      AFTER INSERT/UPDATE/DELETE on the modern table, per row
  *
  * Each change is propagated in the same transaction as the write that caused it, so both sides
@@ -826,10 +826,11 @@ end
 $$;
 
 /*
- * Inserts and deletes on the legacy table sync set-based, once per statement, from the statement's
- * transition table: a multi-row INSERT … SELECT costs one more INSERT … SELECT, not one trigger call
- * per row. Updates stay row by row: a transition table does not pair an old row with its new version,
- * and a key change needs that pairing.
+ * Writes on the legacy table sync set-based, once per statement, from the statement's transition
+ * tables: a multi-row INSERT … SELECT costs one more INSERT … SELECT, not one trigger call per row.
+ * An update pairs each new row with its old version by the legacy key; a row whose legacy key changed
+ * has no pair, and the row-level function moves its twin. With on_error = reject, updates go row by
+ * row so that one failing row can be set aside.
  */
 create or replace function tandem._forward_set_function(b tandem.bridge) returns text
   language plpgsql
