@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:d8e0f702321d00ff62508d8ab610a1e0c7706116
+--! Hash: sha1:98a60ebb024eba72c67feebc09b9c390138d665d
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -713,8 +713,8 @@ comment on function tandem.add_check(text, text, text) is
  * changes): two trigger functions in schema tandem_sync, static SQL with plans cached, and the
  * triggers that call them.
  *
- *   <migration>__<bridge>_set__<legacy>_to_<modern>  AFTER INSERT / UPDATE / DELETE on the legacy table, per statement
- *   <migration>__<bridge>__<legacy>_to_<modern>      AFTER UPDATE on the legacy table, per row, for rows whose legacy key changed
+ *   <migration>__<bridge>_set__<legacy>_to_<modern>  AFTER INSERT / DELETE on the legacy table, per statement
+ *   <migration>__<bridge>__<legacy>_to_<modern>      AFTER UPDATE on the legacy table, per row
  *   <migration>__<bridge>__<modern>_to_<legacy>      AFTER INSERT/UPDATE/DELETE on the modern table, per row
  *
  * Each change is propagated in the same transaction as the write that caused it, so both sides
@@ -826,11 +826,13 @@ end
 $$;
 
 /*
- * Writes on the legacy table sync set-based, once per statement, from the statement's transition
- * tables: a multi-row INSERT … SELECT costs one more INSERT … SELECT, not one trigger call per row.
- * An update pairs each new row with its old version by the legacy key; a row whose legacy key changed
- * has no pair, and the row-level function moves its twin. With on_error = reject, updates go row by
- * row so that one failing row can be set aside.
+ * Inserts and deletes on the legacy table sync once per statement, from the statement's transition
+ * table: a multi-row INSERT … SELECT costs one more INSERT … SELECT, not one trigger call per row.
+ * A delete removes the twins one index lookup at a time: a join with the modern table would be
+ * planned once, for the size of the first statement, and kept for all the others (a plan made for a
+ * large delete would scan the whole modern table for each small one).
+ * Updates stay row by row: a transition table does not pair an old row with its new version, a key
+ * change needs that pairing, and pairing two transition tables has the same planning trap.
  */
 create or replace function tandem._forward_set_function(b tandem.bridge) returns text
   language plpgsql
@@ -847,10 +849,6 @@ declare
   reject boolean := coalesce(b.options->>'on_error', 'fail') = 'reject';
   insert_rows text;
   delete_rows text;
-  update_rows text;
-  pairs text;
-  old_keys text;
-  new_keys text;
   upsert_conflict text;
 begin
   other_exprs := array(select b.forward->>k from pg_catalog.unnest(other_cols) as k);
@@ -863,34 +861,11 @@ begin
   insert_rows := pg_catalog.format('insert into %s as modern (%s) select %s from tandem_rows_placeholder as l where (%s) on conflict (%s) %s;',
     mq, tandem._each(b.modern_key || other_cols, '%I'), tandem._each(key_exprs || other_exprs, '(%s)'),
     coalesce(b.filter, 'true'), tandem._each(b.modern_key, '%I'), upsert_conflict);
-  -- Updates: each new row paired with its old version by the legacy key. A row whose legacy key
-  -- changed has no pair here: a row-level trigger moves its twin.
-  pairs := pg_catalog.format(
-    '(select ov.present as old_in, nv.present as new_in, %s, %s from old_rows as o join new_rows as n on (%s) = (%s)
-      left join lateral (select true as present, %s from (select o.*) as l where (%s)) as ov on true
-      left join lateral (select true as present, %s from (select n.*) as l where (%s)) as nv on true)',
-    tandem._each(b.modern_key, 'ov.k%2$s as old_k%2$s'), tandem._each(b.modern_key || other_cols, 'nv.c%2$s as new_c%2$s'),
-    tandem._each(b.legacy_key, 'o.%I'), tandem._each(b.legacy_key, 'n.%I'),
+  delete_rows := pg_catalog.format('for gone in select %s from tandem_rows_placeholder as l where (%s) loop
+      delete from %s as modern where (%s) = (%s);
+    end loop;',
     tandem._each(key_exprs, '(%s) as k%2$s'), coalesce(b.filter, 'true'),
-    tandem._each(key_exprs || other_exprs, '(%s) as c%2$s'), coalesce(b.filter, 'true'));
-  old_keys := tandem._each(b.modern_key, 'p.old_k%2$s');
-  new_keys := tandem._each(b.modern_key, 'p.new_c%2$s');
-  update_rows := pg_catalog.replace(pg_catalog.format($u$-- twins whose modern key changed move, keeping what only the modern side has
-    update %1$s as modern set (%2$s) = (%3$s) from tandem_pairs_placeholder as p
-      where p.old_in and p.new_in and (%4$s) is distinct from (%5$s) and (%6$s) = (%4$s);
-    -- rows that left the filter lose their twin
-    delete from %1$s as modern using tandem_pairs_placeholder as p
-      where p.old_in and p.new_in is null and (%6$s) = (%4$s);
-    -- the rest are written where they differ
-    insert into %1$s as modern (%2$s) select %3$s from tandem_pairs_placeholder as p
-      where p.new_in and not (coalesce(p.old_in, false) and (%4$s) is distinct from (%5$s))
-      on conflict (%7$s) %8$s;$u$,
-    mq, tandem._each(b.modern_key || other_cols, '%I'), tandem._each(b.modern_key || other_cols, 'p.new_c%2$s'),
-    old_keys, new_keys, tandem._each(b.modern_key, 'modern.%I'), tandem._each(b.modern_key, '%I'), upsert_conflict),
-    'tandem_pairs_placeholder', pairs);
-  delete_rows := pg_catalog.format('delete from %s as modern using (select %s from tandem_rows_placeholder as l where (%s)) as gone where (%s) = (%s);',
-    mq, tandem._each(key_exprs, '(%s) as k%2$s'), coalesce(b.filter, 'true'),
-    tandem._each(b.modern_key, 'modern.%I'), tandem._each(b.modern_key, 'gone.k%2$s'));
+    mq, tandem._each(b.modern_key, 'modern.%I'), tandem._each(b.modern_key, 'gone.k%2$s'));
   return pg_catalog.format($fn$
 create or replace function tandem_sync.%1$I() returns trigger
   language plpgsql
@@ -900,6 +875,7 @@ create or replace function tandem_sync.%1$I() returns trigger
 as $sync$
 declare
   r %6$s;
+  gone record;
 begin
   if pg_catalog.current_setting(%2$L, true) = 'on' then
     return null; -- these writes were made by the bridge itself
@@ -907,8 +883,6 @@ begin
   perform pg_catalog.set_config(%2$L, 'on', true);
   if tg_op = 'INSERT' then
     %3$s
-  elsif tg_op = 'UPDATE' then
-    %7$s
   else
     %4$s
   end if;
@@ -950,9 +924,7 @@ $fn$,
     else pg_catalog.replace(delete_rows, 'tandem_rows_placeholder as l', 'deleted as l') end,
     pg_catalog.format('Syncs inserts and deletes on %s to %s, a statement at a time, for bridge %s.%s (tandem). Generated by tandem.expand; do not edit.',
                       lq, mq, b.migration, b.name),
-    lq,
-    case when reject then '-- on_error = reject: updates sync row by row
-    null;' else update_rows end);
+    lq);
 end
 $$;
 
@@ -1102,7 +1074,6 @@ declare
   fwd text;
   fwd_set text;
   unguarded text;
-  reject boolean;
   bwd text;
   n int;
 begin
@@ -1127,10 +1098,8 @@ begin
     -- when the row is written, while the bridge's guard is on.
     unguarded := pg_catalog.format('pg_catalog.current_setting(%L, true) is distinct from %L', 'tandem.guard_' || b.id, 'on');
     statements := statements || tandem._forward_function(b) || tandem._forward_set_function(b) || tandem._backward_function(b);
-    reject := coalesce(b.options->>'on_error', 'fail') = 'reject';
     wanted := wanted || tandem._trigger_name(b.sync_order, b, 'sync') || tandem._trigger_name(999 - b.sync_order, b, 'delete')
-                     || tandem._trigger_name(b.sync_order, b, 'insert') || tandem._trigger_name(b.sync_order, b, 'update')
-                     || tandem._trigger_name(b.sync_order, b, 'updates');
+                     || tandem._trigger_name(b.sync_order, b, 'insert') || tandem._trigger_name(b.sync_order, b, 'update');
     -- On the legacy table: inserts and deletes a statement at a time, updates a row at a time.
     statements := statements
       || pg_catalog.format('drop trigger if exists %I on %s', tandem._trigger_name(b.sync_order, b, 'insert'), tandem._qualified(b.legacy))
@@ -1138,14 +1107,7 @@ begin
                            tandem._trigger_name(b.sync_order, b, 'insert'), tandem._qualified(b.legacy), fwd_set)
       || pg_catalog.format('drop trigger if exists %I on %s', tandem._trigger_name(b.sync_order, b, 'update'), tandem._qualified(b.legacy))
       || pg_catalog.format('create trigger %I after update on %s for each row when (%s) execute function tandem_sync.%I()',
-                           tandem._trigger_name(b.sync_order, b, 'update'), tandem._qualified(b.legacy),
-                           case when reject then unguarded
-                                else pg_catalog.format('%s and (%s) is distinct from (%s)', unguarded,
-                                       tandem._each(b.legacy_key, 'old.%I'), tandem._each(b.legacy_key, 'new.%I')) end, fwd)
-      || pg_catalog.format('drop trigger if exists %I on %s', tandem._trigger_name(b.sync_order, b, 'updates'), tandem._qualified(b.legacy))
-      || case when reject then pg_catalog.format('select 1 /* on_error = reject: no statement-level update trigger on %s */', tandem._qualified(b.legacy))
-              else pg_catalog.format('create trigger %I after update on %s referencing old table as old_rows new table as new_rows for each statement execute function tandem_sync.%I()',
-                                     tandem._trigger_name(b.sync_order, b, 'updates'), tandem._qualified(b.legacy), fwd_set) end
+                           tandem._trigger_name(b.sync_order, b, 'update'), tandem._qualified(b.legacy), unguarded, fwd)
       || pg_catalog.format('drop trigger if exists %I on %s', tandem._trigger_name(999 - b.sync_order, b, 'delete'), tandem._qualified(b.legacy))
       || pg_catalog.format('create trigger %I after delete on %s referencing old table as deleted for each statement execute function tandem_sync.%I()',
                            tandem._trigger_name(999 - b.sync_order, b, 'delete'), tandem._qualified(b.legacy), fwd_set)
