@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { codegenCheck } from './codegen.js';
 import { provideDatabase, projectRoot, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
+import { withClient } from './db/client.js';
 import { withDatabase } from './db/urls.js';
 import { applyAll } from './migrate.js';
 import { backfillBatch, cutover, expand, migrationStatus, rollback, verifyMigration } from '../generated/tandem.queries.js';
@@ -60,16 +61,6 @@ async function freshDatabase(): Promise<{ server: ProvidedDatabase; env: Databas
       await server.release();
     },
   };
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function backfillAll(client: pg.Client, migration: string): Promise<void> {

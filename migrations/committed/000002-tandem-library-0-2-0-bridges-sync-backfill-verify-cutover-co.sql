@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:98a60ebb024eba72c67feebc09b9c390138d665d
+--! Hash: sha1:ecc1189ae46c8bee51e55d56c4c3a266bf30a561
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -1220,6 +1220,15 @@ comment on function tandem.expand(text) is
  * loop itself, committing between batches (so it must be called outside a transaction block).
  */
 
+/* The cursor's values cast back to the legacy key's types: ($1->>0)::int, ($1->>1)::text, … */
+create or replace function tandem._cursor_values(b tandem.bridge) returns text
+  language sql
+  stable
+as $$
+  select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, tandem._column_type(b.legacy, k)), ', ' order by i)
+  from pg_catalog.unnest(b.legacy_key) with ordinality as u(k, i)
+$$;
+
 create or replace function tandem._backfill_statement(b tandem.bridge, single_row boolean) returns text
   language plpgsql
   stable
@@ -1230,34 +1239,36 @@ declare
   other_cols text[] := array(select k from pg_catalog.jsonb_object_keys(b.forward) as k order by k);
   key_exprs text[] := array(select b.key->>k from pg_catalog.unnest(b.modern_key) as k);
   other_exprs text[] := array(select b.forward->>k from pg_catalog.unnest(other_cols) as k);
-  legacy_key_types text[] := array(select tandem._column_type(b.legacy, k) from pg_catalog.unnest(b.legacy_key) as k);
   batch_range text;
 begin
   -- $1: the cursor (a JSON array of the last legacy key copied; null at the start); $2: the batch size.
   batch_range := case
-    when single_row then pg_catalog.format('(%s) = (%s)', tandem._each(b.legacy_key, 'l.%I'),
-      (select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, t), ', ' order by i)
-       from pg_catalog.unnest(legacy_key_types) with ordinality as u(t, i)))
-    else pg_catalog.format('($1 is null or (%s) > (%s))', tandem._each(b.legacy_key, 'l.%I'),
-      (select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, t), ', ' order by i)
-       from pg_catalog.unnest(legacy_key_types) with ordinality as u(t, i)))
+    when single_row then pg_catalog.format('(%s) = (%s)', tandem._each(b.legacy_key, 'l.%I'), tandem._cursor_values(b))
+    else pg_catalog.format('($1 is null or (%s) > (%s))', tandem._each(b.legacy_key, 'l.%I'), tandem._cursor_values(b))
   end;
+  -- The keys are read first, without locks, and the cursor is the last of them: the rows are then
+  -- locked by key, and a row whose key a writer changed meanwhile no longer matches (its writer synced
+  -- it). Locking while reading in key order instead would let such a row's new key into the batch
+  -- and move the cursor past rows never copied.
   return pg_catalog.format($q$
-    with batch as materialized (
-      select l.* from %1$s as l
+    with keys as materialized (
+      select %3$s from %1$s as l
       where %2$s
       order by %3$s
       limit $2
-      for share
+    ), batch as materialized (
+      select l.* from %1$s as l
+      where (%3$s) in (select * from keys)
+      for share of l
     ), written as (
       insert into %4$s as modern (%5$s)
       select %6$s from batch as l where (%7$s)
       on conflict (%8$s) %9$s
       returning 1
     )
-    select (select count(*) from batch)::int as scanned,
+    select (select count(*) from keys)::int as scanned,
            (select count(*) from written)::int as written,
-           (select pg_catalog.jsonb_build_array(%10$s) from batch as l order by %3$s desc limit 1) as last_key$q$,
+           (select pg_catalog.jsonb_build_array(%10$s) from keys as l order by %3$s desc limit 1) as last_key$q$,
     lq, batch_range, tandem._each(b.legacy_key, 'l.%I'), mq,
     tandem._each(b.modern_key || other_cols, '%I'), tandem._each(key_exprs || other_exprs, '(%s)'),
     coalesce(b.filter, 'true'), tandem._each(b.modern_key, '%I'),
@@ -1320,9 +1331,7 @@ begin
     written := 0;
     for row_key in execute pg_catalog.format(
       'select pg_catalog.jsonb_build_array(%1$s) from %2$s as l where ($1 is null or (%1$s) > (%3$s)) order by %1$s limit $2',
-      tandem._each(b.legacy_key, 'l.%I'), tandem._qualified(b.legacy),
-      (select pg_catalog.string_agg(pg_catalog.format('($1->>%s)::%s', i - 1, tandem._column_type(b.legacy, k)), ', ' order by i)
-       from pg_catalog.unnest(b.legacy_key) with ordinality as u(k, i)))
+      tandem._each(b.legacy_key, 'l.%I'), tandem._qualified(b.legacy), tandem._cursor_values(b))
       using cursor, batch_size
     loop
       scanned := scanned + 1;
@@ -1410,8 +1419,7 @@ begin
           rows_rejected = s.rows_rejected + step.rejected,
           batches = s.batches + 1,
           updated_at = pg_catalog.clock_timestamp(),
-          -- Only an empty batch means the end: with FOR SHARE, LIMIT returns fewer rows than asked when
-          -- rows are deleted or changed while it waits for their locks.
+          -- Only an empty batch means the end (a short one can have rows after it, written meanwhile).
           finished_at = case when step.scanned = 0 then pg_catalog.clock_timestamp() end,
           total_estimate = greatest(s.total_estimate, s.rows_done + step.scanned)
       where s.bridge_id = b.id;

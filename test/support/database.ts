@@ -50,13 +50,4 @@ export async function freshDatabase(options: FreshOptions = {}): Promise<TestDat
   };
 }
 
-/** Runs `work` with a connected client on `url`. */
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient } from '../../src/db/client.js';
