@@ -6,6 +6,9 @@ import { chalk } from 'zx';
 import { formatError, runMain, UserError } from '../src/cli/run-main.js';
 import { codegen } from '../src/codegen.js';
 import { provideDatabase } from '../src/db/provision.js';
+import { withClient } from '../src/db/client.js';
+import { lintFiles } from '../src/lint/lint.js';
+import { report } from '../src/lint/report.js';
 import { GRAPHILE_MIGRATE, graphileMigrate } from '../src/migrate.js';
 
 const say = (what: string, message: string) => console.log(`${chalk.cyan(`[${what}]`)} ${message}`);
@@ -68,6 +71,22 @@ await runMain(HELP, async () => {
     env: { ...process.env, ...db.env, TANDEM_SCHEMA_SIGNAL: signal },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // tandem lint on every save of current.sql (or of a fixture it includes), beside the apply.
+  const pgVersion = await withClient(db.databaseUrl, async (client) =>
+    Math.floor(Number((await client.query('show server_version_num')).rows[0].server_version_num) / 10000));
+  const lintCurrent = async () => {
+    try {
+      const findings = await lintFiles([path.join('migrations', 'current.sql')], { cwd: project, pgVersion });
+      say('lint', findings.length === 0 ? chalk.green('current.sql: no findings') : `\n${report(findings, 'human')}`);
+    } catch (error) {
+      say('lint', `${chalk.red('failed')}: ${formatError(error)}`);
+    }
+  };
+  const current = [path.join(project, 'migrations', 'current.sql'), path.join(project, 'migrations', 'fixtures')];
+  const lintWatcher = chokidar.watch(current, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
+  lintWatcher.on('all', () => void lintCurrent());
+  await lintCurrent();
+
   const watcher = chokidar.watch([path.join(project, 'sql'), signal], {
     ignoreInitial: true,
     awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
@@ -83,6 +102,7 @@ await runMain(HELP, async () => {
     watch.once('exit', (exitCode) => resolve(`graphile-migrate watch exited (code ${exitCode})`));
   });
   await watcher.close();
+  await lintWatcher.close();
   if (watch.exitCode === null) {
     watch.kill('SIGINT');
     await new Promise((resolve) => watch.once('exit', resolve));

@@ -3,12 +3,16 @@
  * Each step is named and timed; the first that fails ends the run and is named in the result.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { codegenCheck } from './codegen.js';
 import { provideDatabase, projectRoot, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
 import { withClient } from './db/client.js';
 import { withDatabase } from './db/urls.js';
+import { lintFiles } from './lint/lint.js';
+import { report } from './lint/report.js';
 import { applyAll } from './migrate.js';
 import { backfillBatch, cutover, expand, migrationStatus, rollback, verifyMigration } from '../generated/tandem.queries.js';
 
@@ -115,6 +119,17 @@ export async function runPipeline(options: PipelineOptions): Promise<StepResult[
       return database.server.description;
     });
     const env = database!.env;
+    await step('lint', async () => {
+      // On a fresh database every committed migration is unapplied: all of them, and current.sql.
+      const committed = (await readdir(path.join(cwd, 'migrations', 'committed')).catch(() => []))
+        .filter((file) => file.endsWith('.sql'))
+        .sort()
+        .map((file) => path.join('migrations', 'committed', file));
+      const findings = await lintFiles([...committed, path.join('migrations', 'current.sql')], { cwd, pgVersion: 18 });
+      const errors = findings.filter((finding) => finding.severity === 'error');
+      if (errors.length > 0) throw new StepFailure(report(errors, 'gcc'));
+      return findings.length > 0 ? `${findings.length} warning${findings.length === 1 ? '' : 's'}:\n${report(findings, 'gcc')}` : undefined;
+    });
     await step('migrations', async () => {
       // Every committed migration, then current.sql, which must be empty or apply cleanly.
       await applyAll({ cwd, env });

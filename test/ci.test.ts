@@ -37,13 +37,14 @@ describe('the CI pipeline', () => {
     const results = await run();
     expect(results.map((result) => [result.name, result.ok])).toEqual([
       ['fresh database', true],
+      ['lint', true],
       ['migrations', true],
       ['codegen drift', true],
       ['backfill and verify clients', true],
       ['rollback rehearsal clients', true],
     ]);
-    expect(lines).toContain('✔ rollback rehearsal clients (' + (results[4]!.ms / 1000).toFixed(1) + ' s): rolled back to planned and re-applied to expanded');
-    expect(summarize(results)).toEqual({ code: 0, line: expect.stringMatching(/^CI passed: 5 steps in [\d.]+ s\.$/) });
+    expect(lines).toContain('✔ rollback rehearsal clients (' + (results[5]!.ms / 1000).toFixed(1) + ' s): rolled back to planned and re-applied to expanded');
+    expect(summarize(results)).toEqual({ code: 0, line: expect.stringMatching(/^CI passed: 6 steps in [\d.]+ s\.$/) });
   });
 
   it('fails at the verification step, naming it and the failing checks', async () => {
@@ -63,6 +64,13 @@ describe('the CI pipeline', () => {
     expect(results.at(-1)).toMatchObject({ name: 'codegen drift', ok: false });
     expect(results.at(-1)!.error).toContain('generated/ is out of date:\n  M generated/tandem.queries.ts');
     expect(summarize(results).line).toBe('CI failed at step "codegen drift".');
+  });
+
+  it('fails at the lint step on an unsafe migration, naming the rule and the place', async () => {
+    await writeFile(path.join(project, 'migrations', 'current.sql'), 'create table if not exists public.t (id int);\ndelete from public.customer;\n');
+    const results = await run();
+    expect(results.at(-1)).toMatchObject({ name: 'lint', ok: false });
+    expect(results.at(-1)!.error).toBe('migrations/current.sql:2:1: error: DELETE FROM customer without WHERE [data-loss]');
   });
 
   it('fails at the migrations step when current.sql does not apply', async () => {

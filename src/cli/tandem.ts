@@ -7,6 +7,7 @@ import { chalk } from 'zx';
 import { withContext, type Context } from './context.js';
 import { formatError } from './run-main.js';
 import { backfill, INTERRUPTED } from './verbs/backfill.js';
+import { lint } from './verbs/lint.js';
 import { log, rejects } from './verbs/log.js';
 import { status } from './verbs/status.js';
 import { transition } from './verbs/transition.js';
@@ -104,16 +105,33 @@ export function buildProgram(run: (verb: (context: Context) => Promise<number>) 
     .addHelpText('after', EXIT_CODES)
     .action((migration: string, options) => run((context) => rejects(context, migration, options)));
 
+  program
+    .command('lint [files...]')
+    .description('check migrations for locks, rewrites and data loss before they run: the files given, or current.sql and the committed migrations not yet applied')
+    .addOption(new Option('--format <format>', 'human, json or gcc').choices(['human', 'json', 'gcc']).default('human'))
+    .addOption(new Option('--pg-version <major>', 'target PostgreSQL major version (default: the database\'s, or 18)').argParser(positiveInteger))
+    .addHelpText('after', `
+Suppress a finding with a reason: \`-- tandem-ignore <rule>: <why>\` before the statement, or
+\`-- tandem-ignore-file <rule>: <why>\` for the whole file.
+${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level finding').replace('refused or failed: wrong phase, a failing check, a PostgreSQL error (shown with its SQLSTATE, detail and hint)', 'an error-level finding, or SQL that does not parse')}`)
+    .action(async (files: string[], options) => {
+      lintExit = await lint(files, options);
+    });
+
   return program;
 }
+
+let lintExit: number | undefined;
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(async (verb) => {
     exitCode = await withContext(verb);
   });
+  lintExit = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
+    if (lintExit !== undefined) return lintExit;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, with code 0.

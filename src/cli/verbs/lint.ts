@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { withClient } from '../../db/client.js';
+import { provideDatabase } from '../../db/provision.js';
+import { lintFiles } from '../../lint/lint.js';
+import { LintParseError } from '../../lint/parse.js';
+import { report, type Format } from '../../lint/report.js';
+import { migrationStatus } from '../../migrate.js';
+import { UserError } from '../run-main.js';
+
+export interface LintCommandOptions {
+  format: Format;
+  pgVersion?: number;
+}
+
+/**
+ * Lints the files given, or else migrations/current.sql and every committed migration the database
+ * has not applied yet (the target version then comes from the database). 1 on any error finding.
+ */
+export async function lint(files: string[], options: LintCommandOptions, cwd = process.cwd()): Promise<number> {
+  let targets = files;
+  let pgVersion = options.pgVersion;
+  if (targets.length === 0) {
+    const database = await provideDatabase({ purpose: 'dev' });
+    try {
+      const status = await migrationStatus({ cwd, env: database.env });
+      targets = [...status.pending.map((file) => path.join('migrations', 'committed', file)), path.join('migrations', 'current.sql')];
+      pgVersion ??= await withClient(database.databaseUrl, async (client) =>
+        Math.floor(Number((await client.query('show server_version_num')).rows[0].server_version_num) / 10000));
+    } finally {
+      await database.release();
+    }
+  }
+  for (const file of targets) {
+    if (!existsSync(path.resolve(cwd, file))) throw new UserError(`${file}: no such file.\nFix: name a migration file, or run without files to lint current.sql and the unapplied migrations.`, 2);
+  }
+  try {
+    const findings = await lintFiles(targets, { cwd, pgVersion: pgVersion ?? 18 });
+    const output = report(findings, options.format);
+    if (output) process.stdout.write(`${output}\n`);
+    return findings.some((finding) => finding.severity === 'error') ? 1 : 0;
+  } catch (error) {
+    if (error instanceof LintParseError) {
+      throw new UserError(`${error.file}:${error.line}:${error.column}: ${error.message}\nFix: correct the SQL; the file is parsed by PostgreSQL's own parser.`);
+    }
+    throw error;
+  }
+}
