@@ -16,59 +16,73 @@ afterAll(async () => {
 });
 
 let counter = 0;
-/** Lints `sql` as a migration file; the rule ids found, in order. */
-async function rulesOf(sql: string, pgVersion = 18): Promise<string[]> {
-  const file = `m${counter++}.sql`;
-  await writeFile(path.join(dir, file), sql);
-  return (await lintFiles([file], { cwd: dir, pgVersion })).map((finding) => finding.rule);
-}
 
 const SAFE_PREFIX = "set local lock_timeout = '2s';\n";
 
-// [rule, a migration that must be flagged, one that must not be]
-const CORPUS: [string, string, string][] = [
-  ['lock-timeout', 'alter table orders add column note text;', `${SAFE_PREFIX}alter table orders add column note text;`],
-  ['index-concurrently', `${SAFE_PREFIX}create index i on orders (customer_id);`, '--! no-transaction\ncreate index concurrently i on orders (customer_id);'],
-  ['index-concurrently', `${SAFE_PREFIX}drop index i;`, '--! no-transaction\ndrop index concurrently i;'],
-  ['index-concurrently', `${SAFE_PREFIX}reindex index i;`, '--! no-transaction\nreindex index concurrently i;'],
-  ['concurrently-in-transaction', 'create index concurrently i on orders (customer_id);', '--! no-transaction\ncreate index concurrently i on orders (customer_id);'],
-  ['no-transaction-single-statement', '--! no-transaction\ncreate index concurrently i on orders (a);\ncreate index concurrently j on orders (b);', '--! no-transaction\ncreate index concurrently i on orders (a);'],
-  ['constraint-using-index', `${SAFE_PREFIX}alter table orders add constraint u unique (code);`, `${SAFE_PREFIX}alter table orders add constraint u unique using index orders_code_idx;`],
-  ['constraint-not-valid', `${SAFE_PREFIX}alter table orders add constraint f foreign key (customer_id) references customer (id);`, `${SAFE_PREFIX}alter table orders add constraint f foreign key (customer_id) references customer (id) not valid;`],
-  ['constraint-not-valid', `${SAFE_PREFIX}alter table orders add constraint c check (total >= 0);`, `${SAFE_PREFIX}alter table orders add constraint c check (total >= 0) not valid;`],
-  ['validate-same-migration', `${SAFE_PREFIX}alter table orders add constraint c check (total >= 0) not valid;\nalter table orders validate constraint c;`, `${SAFE_PREFIX}alter table orders validate constraint c;`],
-  ['set-not-null', `${SAFE_PREFIX}alter table orders alter column total set not null;`, `${SAFE_PREFIX}alter table orders add constraint total_nn check (total is not null) not valid;`],
-  ['add-column-volatile-default', `${SAFE_PREFIX}alter table orders add column token uuid default gen_random_uuid();`, `${SAFE_PREFIX}alter table orders add column created timestamptz default now();`],
-  ['add-column-serial', `${SAFE_PREFIX}alter table orders add column n bigserial;`, `${SAFE_PREFIX}alter table orders add column n bigint;`],
-  ['add-column-serial', `${SAFE_PREFIX}alter table orders add column n int generated always as identity;`, `${SAFE_PREFIX}alter table orders add column n int;`],
-  ['add-column-generated', `${SAFE_PREFIX}alter table orders add column t numeric generated always as (total * 2) stored;`, `${SAFE_PREFIX}alter table orders add column t numeric;`],
-  ['add-column-not-null', `${SAFE_PREFIX}alter table orders add column flag boolean not null;`, `${SAFE_PREFIX}alter table orders add column flag boolean not null default false;`],
-  ['alter-column-type', `${SAFE_PREFIX}alter table orders alter column total type bigint;`, `${SAFE_PREFIX}alter table orders alter column total set default 0;`],
-  ['table-rewrite', 'vacuum full orders;', 'vacuum orders;'],
-  ['table-rewrite', 'cluster orders using orders_pkey;', 'analyze orders;'],
-  ['table-rewrite', 'refresh materialized view sales;', '--! no-transaction\nrefresh materialized view concurrently sales;'],
-  ['table-rewrite', `${SAFE_PREFIX}alter table orders set logged;`, `${SAFE_PREFIX}alter table orders set (fillfactor = 90);`],
-  ['data-loss', 'drop table orders;', 'create table scratch (id int);\ndrop table scratch;'],
-  ['data-loss', `${SAFE_PREFIX}alter table orders drop column note;`, `${SAFE_PREFIX}alter table orders add column note2 text;`],
-  ['data-loss', `${SAFE_PREFIX}truncate orders;`, 'create table scratch (id int);'],
-  ['data-loss', 'delete from orders;', 'delete from orders where id = 1;'],
-  ['data-loss', 'update orders set total = 0;', 'update orders set total = 0 where id = 1;'],
-  ['transaction-control', 'begin;\nselect 1;\ncommit;', 'select 1;'],
-  ['backfill-with-ddl', `${SAFE_PREFIX}alter table orders add column note text;\nupdate orders set note = 'x' where note is null;`, `update orders set note = 'x' where note is null;`],
-  ['rename', `${SAFE_PREFIX}alter table orders rename to purchases;`, `${SAFE_PREFIX}create table purchases (id int);\nalter table purchases rename to purchases2;`],
-  ['rename', `${SAFE_PREFIX}alter table orders rename column amt to amount;`, `${SAFE_PREFIX}comment on column orders.amt is 'amount';`],
+/** Lints `sql` as a migration file: its findings as `rule@line`, in order. */
+async function found(sql: string, pgVersion = 18): Promise<string[]> {
+  const file = `m${counter++}.sql`;
+  await writeFile(path.join(dir, file), sql);
+  return (await lintFiles([file], { cwd: dir, pgVersion })).map((finding) => `${finding.rule}@${finding.line}`);
+}
+
+// [a migration that must be flagged, exactly its findings (rule@line), a safe variant (no findings)]
+const CORPUS: [string, string[], string][] = [
+  ['alter table orders add column note text;', ['lock-timeout@1'], `${SAFE_PREFIX}alter table orders add column note text;`],
+  [`${SAFE_PREFIX}create index i on orders (customer_id);`, ['index-concurrently@2'], '--! no-transaction\ncreate index concurrently i on orders (customer_id);'],
+  [`${SAFE_PREFIX}drop index i;`, ['index-concurrently@2'], '--! no-transaction\ndrop index concurrently i;'],
+  [`${SAFE_PREFIX}reindex index i;`, ['index-concurrently@2'], '--! no-transaction\nreindex index concurrently i;'],
+  ['create index concurrently i on orders (customer_id);', ['concurrently-in-transaction@1'], '--! no-transaction\ncreate index concurrently i on orders (customer_id);'],
+  ['--! no-transaction\ncreate index concurrently i on orders (a);\ncreate index concurrently j on orders (b);', ['no-transaction-single-statement@3'], '--! no-transaction\ncreate index concurrently i on orders (a);'],
+  [`${SAFE_PREFIX}alter table orders add constraint u unique (code);`, ['constraint-using-index@2'], `${SAFE_PREFIX}alter table orders add constraint u unique using index orders_code_idx;`],
+  [`${SAFE_PREFIX}alter table orders add constraint f foreign key (customer_id) references customer (id);`, ['constraint-not-valid@2'], `${SAFE_PREFIX}alter table orders add constraint f foreign key (customer_id) references customer (id) not valid;`],
+  [`${SAFE_PREFIX}alter table orders add constraint c check (total >= 0);`, ['constraint-not-valid@2'], `${SAFE_PREFIX}alter table orders add constraint c check (total >= 0) not valid;`],
+  [`${SAFE_PREFIX}alter table orders add constraint c check (total >= 0) not valid;\nalter table orders validate constraint c;`, ['validate-same-migration@3'], `${SAFE_PREFIX}alter table orders validate constraint c;`],
+  [`${SAFE_PREFIX}alter table orders alter column total set not null;`, ['set-not-null@2'], `${SAFE_PREFIX}alter table orders add constraint total_nn check (total is not null) not valid;`],
+  [`${SAFE_PREFIX}alter table orders add column token uuid default gen_random_uuid();`, ['add-column-volatile-default@2'], `${SAFE_PREFIX}alter table orders add column created timestamptz default now();`],
+  [`${SAFE_PREFIX}alter table orders add column n bigserial;`, ['add-column-serial@2'], `${SAFE_PREFIX}alter table orders add column n bigint;`],
+  [`${SAFE_PREFIX}alter table orders add column n int generated always as identity;`, ['add-column-serial@2'], `${SAFE_PREFIX}alter table orders add column n int;`],
+  [`${SAFE_PREFIX}alter table orders add column t numeric generated always as (total * 2) stored;`, ['add-column-generated@2'], `${SAFE_PREFIX}alter table orders add column t numeric;`],
+  [`${SAFE_PREFIX}alter table orders add column flag boolean not null;`, ['add-column-not-null@2'], `${SAFE_PREFIX}alter table orders add column flag boolean not null default false;`],
+  [`${SAFE_PREFIX}alter table orders alter column total type bigint;`, ['alter-column-type@2'], `${SAFE_PREFIX}alter table orders alter column total set default 0;`],
+  ['vacuum full orders;', ['table-rewrite@1'], 'vacuum orders;'],
+  ['cluster orders using orders_pkey;', ['table-rewrite@1'], 'analyze orders;'],
+  ['refresh materialized view sales;', ['table-rewrite@1'], '--! no-transaction\nrefresh materialized view concurrently sales;'],
+  [`${SAFE_PREFIX}alter table orders set logged;`, ['table-rewrite@2'], `${SAFE_PREFIX}alter table orders set (fillfactor = 90);`],
+  ['drop table orders;', ['data-loss@1'], 'create table scratch (id int);\ndrop table scratch;'],
+  [`${SAFE_PREFIX}alter table orders drop column note;`, ['data-loss@2'], `${SAFE_PREFIX}alter table orders add column note2 text;`],
+  [`${SAFE_PREFIX}truncate orders;`, ['data-loss@2'], 'create table scratch (id int);'],
+  ['delete from orders;', ['data-loss@1'], 'delete from orders where id = 1;'],
+  ['update orders set total = 0;', ['data-loss@1'], 'update orders set total = 0 where id = 1;'],
+  ['begin;\nselect 1;\ncommit;', ['transaction-control@1', 'transaction-control@3'], 'select 1;'],
+  [`${SAFE_PREFIX}alter table orders add column note text;\nupdate orders set note = 'x' where note is null;`, ['backfill-with-ddl@3'], `update orders set note = 'x' where note is null;`],
+  [`${SAFE_PREFIX}alter table orders rename to purchases;`, ['rename@2'], `${SAFE_PREFIX}create table purchases (id int);\nalter table purchases rename to purchases2;`],
+  [`${SAFE_PREFIX}alter table orders rename column amt to amount;`, ['rename@2'], `${SAFE_PREFIX}comment on column orders.amt is 'amount';`],
 ];
 
 describe('tandem lint rules', () => {
-  it.each(CORPUS)('%s: flags the unsafe migration and passes the safe one', async (rule, unsafe, safe) => {
-    expect(await rulesOf(unsafe)).toContain(rule);
-    expect(await rulesOf(safe)).toEqual([]);
+  it.each(CORPUS)('%s', async (unsafe, expected, safe) => {
+    expect(await found(unsafe)).toEqual(expected);
+    expect(await found(safe)).toEqual([]);
   });
 
   it('knows a constant default rewrote the table before PostgreSQL 11', async () => {
     const sql = `${SAFE_PREFIX}alter table orders add column status text default 'new';`;
-    expect(await rulesOf(sql, 10)).toEqual(['add-column-default-rewrite']);
-    expect(await rulesOf(sql, 11)).toEqual([]);
+    expect(await found(sql, 10)).toEqual(['add-column-default-rewrite@2']);
+    expect(await found(sql, 11)).toEqual([]);
+  });
+
+  it('knows SET NOT NULL uses a validated check from PostgreSQL 12, across the migrations of a run', async () => {
+    await writeFile(path.join(dir, 'nn1.sql'), `${SAFE_PREFIX}alter table orders add constraint total_nn check (total is not null) not valid;\n`);
+    await writeFile(path.join(dir, 'nn2.sql'), `${SAFE_PREFIX}alter table orders validate constraint total_nn;\n`);
+    await writeFile(path.join(dir, 'nn3.sql'), `${SAFE_PREFIX}alter table orders alter column total set not null;\n`);
+    const at = async (pgVersion: number) =>
+      (await lintFiles(['nn1.sql', 'nn2.sql', 'nn3.sql'], { cwd: dir, pgVersion })).map((f) => `${f.file}:${f.rule}@${f.line}`);
+    expect(await at(12)).toEqual([]);
+    expect(await at(11)).toEqual(['nn3.sql:set-not-null@2']);
+    expect((await lintFiles(['nn3.sql'], { cwd: dir, pgVersion: 18 })).map((f) => f.message)).toEqual([
+      'SET NOT NULL on orders.total without a validated CHECK (… IS NOT NULL)',
+    ]);
   });
 
   it('reports where: file, line and column, with the statement, the reason and the fix', async () => {
@@ -98,10 +112,10 @@ describe('tandem lint rules', () => {
   });
 
   it('honours suppressions with a reason, and reports those without one or that suppress nothing', async () => {
-    expect(await rulesOf('-- tandem-ignore data-loss: the table was emptied by migration 12\ndelete from orders;')).toEqual([]);
-    expect(await rulesOf('-- tandem-ignore-file data-loss: a throwaway cleanup\nselect 1;\ndelete from a;\ndelete from b;')).toEqual([]);
-    expect(await rulesOf('-- tandem-ignore data-loss\ndelete from orders;')).toEqual(['ignore-without-reason', 'data-loss']);
-    expect(await rulesOf('-- tandem-ignore rename: not needed\nselect 1;')).toEqual(['unused-ignore']);
+    expect(await found('-- tandem-ignore data-loss: the table was emptied by migration 12\ndelete from orders;')).toEqual([]);
+    expect(await found('-- tandem-ignore-file data-loss: a throwaway cleanup\nselect 1;\ndelete from a;\ndelete from b;')).toEqual([]);
+    expect(await found('-- tandem-ignore data-loss\ndelete from orders;')).toEqual(['ignore-without-reason@2', 'data-loss@2']);
+    expect(await found('-- tandem-ignore rename: not needed\nselect 1;')).toEqual(['unused-ignore@2']);
   });
 
   it('names a syntax error with its position', async () => {

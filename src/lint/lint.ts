@@ -55,6 +55,7 @@ const finding = (rule: Rule, statement: Statement, message: string): Finding => 
 export async function lintFiles(files: string[], options: LintOptions): Promise<Finding[]> {
   await ready();
   const findings: Finding[] = [];
+  const run = { notNullChecks: new Map<string, string>(), validatedNotNull: new Set<string>() };
   for (const file of files) {
     const migration = await readMigration(file, options);
     const context: Context = {
@@ -65,6 +66,7 @@ export async function lintFiles(files: string[], options: LintOptions): Promise<
       notValid: new Set(),
       ddl: false,
       statements: migration.statements.length,
+      run,
     };
     const suppressions: Suppression[] = [];
     for (const statement of migration.statements) {

@@ -31,6 +31,23 @@ export interface Context {
   ddl: boolean;
   /** Whether the migration has more than one statement. */
   statements: number;
+  /** What earlier files of the same run did: migrations build on each other. */
+  run: RunContext;
+}
+
+export interface RunContext {
+  /** CHECK (col IS NOT NULL) constraints added NOT VALID: name → table.column. */
+  notNullChecks: Map<string, string>;
+  /** table.column pairs with a validated CHECK (col IS NOT NULL), which SET NOT NULL uses from PostgreSQL 12. */
+  validatedNotNull: Set<string>;
+}
+
+/** The column a `CHECK (col IS NOT NULL)` is about, if that is what the check says. */
+function notNullColumn(constraint: Node): string | undefined {
+  const test = (constraint.raw_expr as Node | undefined)?.NullTest as Node | undefined;
+  if (!test || test.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = ((test.arg as Node | undefined)?.ColumnRef as Node | undefined)?.fields as { String?: { sval: string } }[] | undefined;
+  return fields?.at(-1)?.String?.sval;
 }
 
 export interface Hit {
@@ -219,17 +236,34 @@ export function check(statement: Statement, context: Context): Hit[] {
               hits.push({ rule: RULES.uniqueUsingIndex, message: `adds ${constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY'} constraint ${name} on ${table} without USING INDEX` });
             }
             if ((constraint.contype === 'CONSTR_FOREIGN' || constraint.contype === 'CONSTR_CHECK')) {
-              if (constraint.skip_validation) context.notValid.add(name);
-              else hits.push({ rule: RULES.notValid, message: `adds ${constraint.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'} constraint ${name} on ${table} without NOT VALID` });
+              const column = constraint.contype === 'CONSTR_CHECK' ? notNullColumn(constraint) : undefined;
+              if (constraint.skip_validation) {
+                context.notValid.add(name);
+                if (column) context.run.notNullChecks.set(name, `${table}.${column}`);
+              } else {
+                hits.push({ rule: RULES.notValid, message: `adds ${constraint.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'} constraint ${name} on ${table} without NOT VALID` });
+                if (column) context.run.validatedNotNull.add(`${table}.${column}`);
+              }
             }
             break;
           }
-          case 'AT_ValidateConstraint':
-            if (context.notValid.has(String(cmd.name))) hits.push({ rule: RULES.validateSameMigration, message: `validates ${String(cmd.name)} in the migration that added it NOT VALID` });
+          case 'AT_ValidateConstraint': {
+            const name = String(cmd.name);
+            if (context.notValid.has(name)) hits.push({ rule: RULES.validateSameMigration, message: `validates ${name} in the migration that added it NOT VALID` });
+            const column = context.run.notNullChecks.get(name);
+            if (column) context.run.validatedNotNull.add(column);
             break;
-          case 'AT_SetNotNull':
-            hits.push({ rule: RULES.setNotNull, message: `SET NOT NULL on ${table}.${String(cmd.name)}` });
+          }
+          case 'AT_SetNotNull': {
+            const column = `${table}.${String(cmd.name)}`;
+            // From PostgreSQL 12 a validated CHECK (col IS NOT NULL) spares the scan.
+            if (context.pgVersion >= 12 && context.run.validatedNotNull.has(column)) break;
+            hits.push({
+              rule: RULES.setNotNull,
+              message: `SET NOT NULL on ${column}${context.pgVersion < 12 ? ` (PostgreSQL ${context.pgVersion} scans the table even with a validated check)` : ' without a validated CHECK (… IS NOT NULL)'}`,
+            });
             break;
+          }
           case 'AT_AlterColumnType':
             hits.push({ rule: RULES.columnType, message: `changes the type of ${table}.${String(cmd.name)}` });
             break;
