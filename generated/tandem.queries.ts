@@ -436,3 +436,119 @@ const expandIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migr
 export const expand = new PreparedQuery<ExpandParams,ExpandResult>(expandIR);
 
 
+/** 'BridgedColumns' parameters type */
+export type BridgedColumnsParams = void;
+
+/** 'BridgedColumns' return type */
+export interface BridgedColumnsResult {
+  bridge: string;
+  columns: stringArray;
+  migration: string;
+  phase: phase;
+  schema: string;
+  table: string;
+}
+
+/** 'BridgedColumns' query type */
+export interface BridgedColumnsQuery {
+  params: BridgedColumnsParams;
+  result: BridgedColumnsResult;
+}
+
+const bridgedColumnsIR: any = {"usedParamSet":{},"params":[],"statement":"select b.migration as \"migration!\", m.phase as \"phase!\", b.name as \"bridge!\", c.relname as \"table!\", n.nspname as \"schema!\",\n       array(select k from jsonb_object_keys(b.backward) as k union select unnest(b.legacy_key)) as \"columns!\"\nfrom tandem.bridge b join tandem.migration m on m.name = b.migration\njoin pg_class c on c.oid = b.legacy join pg_namespace n on n.oid = c.relnamespace\nunion all\nselect b.migration, m.phase, b.name, c.relname, n.nspname,\n       array(select k from jsonb_object_keys(b.forward) as k union select jsonb_object_keys(b.key))\nfrom tandem.bridge b join tandem.migration m on m.name = b.migration\njoin pg_class c on c.oid = b.modern join pg_namespace n on n.oid = c.relnamespace"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select b.migration as "migration!", m.phase as "phase!", b.name as "bridge!", c.relname as "table!", n.nspname as "schema!",
+ *        array(select k from jsonb_object_keys(b.backward) as k union select unnest(b.legacy_key)) as "columns!"
+ * from tandem.bridge b join tandem.migration m on m.name = b.migration
+ * join pg_class c on c.oid = b.legacy join pg_namespace n on n.oid = c.relnamespace
+ * union all
+ * select b.migration, m.phase, b.name, c.relname, n.nspname,
+ *        array(select k from jsonb_object_keys(b.forward) as k union select jsonb_object_keys(b.key))
+ * from tandem.bridge b join tandem.migration m on m.name = b.migration
+ * join pg_class c on c.oid = b.modern join pg_namespace n on n.oid = c.relnamespace
+ * ```
+ */
+export const bridgedColumns = new PreparedQuery<BridgedColumnsParams,BridgedColumnsResult>(bridgedColumnsIR);
+
+
+/** 'Contractable' parameters type */
+export type ContractableParams = void;
+
+/** 'Contractable' return type */
+export interface ContractableResult {
+  migration: string;
+  verifiedAfterCutover: boolean;
+}
+
+/** 'Contractable' query type */
+export interface ContractableQuery {
+  params: ContractableParams;
+  result: ContractableResult;
+}
+
+const contractableIR: any = {"usedParamSet":{},"params":[],"statement":"select m.name as \"migration!\",\n       coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as \"verifiedAfterCutover!\"\nfrom tandem.migration m"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select m.name as "migration!",
+ *        coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as "verifiedAfterCutover!"
+ * from tandem.migration m
+ * ```
+ */
+export const contractable = new PreparedQuery<ContractableParams,ContractableResult>(contractableIR);
+
+
+/** 'LibraryInstalled' parameters type */
+export type LibraryInstalledParams = void;
+
+/** 'LibraryInstalled' return type */
+export interface LibraryInstalledResult {
+  installed: boolean;
+}
+
+/** 'LibraryInstalled' query type */
+export interface LibraryInstalledQuery {
+  params: LibraryInstalledParams;
+  result: LibraryInstalledResult;
+}
+
+const libraryInstalledIR: any = {"usedParamSet":{},"params":[],"statement":"select to_regclass('tandem.bridge') is not null as \"installed!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select to_regclass('tandem.bridge') is not null as "installed!"
+ * ```
+ */
+export const libraryInstalled = new PreparedQuery<LibraryInstalledParams,LibraryInstalledResult>(libraryInstalledIR);
+
+
+/** 'ServerMajorVersion' parameters type */
+export type ServerMajorVersionParams = void;
+
+/** 'ServerMajorVersion' return type */
+export interface ServerMajorVersionResult {
+  major: number;
+}
+
+/** 'ServerMajorVersion' query type */
+export interface ServerMajorVersionQuery {
+  params: ServerMajorVersionParams;
+  result: ServerMajorVersionResult;
+}
+
+const serverMajorVersionIR: any = {"usedParamSet":{},"params":[],"statement":"select current_setting('server_version_num')::int / 10000 as \"major!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select current_setting('server_version_num')::int / 10000 as "major!"
+ * ```
+ */
+export const serverMajorVersion = new PreparedQuery<ServerMajorVersionParams,ServerMajorVersionResult>(serverMajorVersionIR);
+
+

@@ -6,6 +6,7 @@ import { chalk } from 'zx';
 import { formatError, runMain, UserError } from '../src/cli/run-main.js';
 import { codegen } from '../src/codegen.js';
 import { provideDatabase } from '../src/db/provision.js';
+import { serverMajorVersion } from '../generated/tandem.queries.js';
 import { withClient } from '../src/db/client.js';
 import { lintFiles } from '../src/lint/lint.js';
 import { report } from '../src/lint/report.js';
@@ -72,8 +73,7 @@ await runMain(HELP, async () => {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   // tandem lint on every save of current.sql (or of a fixture it includes), beside the apply.
-  const pgVersion = await withClient(db.databaseUrl, async (client) =>
-    Math.floor(Number((await client.query('show server_version_num')).rows[0].server_version_num) / 10000));
+  const pgVersion = await withClient(db.databaseUrl, async (client) => (await serverMajorVersion.run(undefined, client))[0]!.major);
   const lintCurrent = async () => {
     try {
       const findings = await lintFiles([path.join('migrations', 'current.sql')], { cwd: project, pgVersion });

@@ -92,3 +92,25 @@ limit :limit!;
 
 /* @name expand */
 select tandem.expand(:migration!) as "result!";
+
+/* @name bridgedColumns */
+select b.migration as "migration!", m.phase as "phase!", b.name as "bridge!", c.relname as "table!", n.nspname as "schema!",
+       array(select k from jsonb_object_keys(b.backward) as k union select unnest(b.legacy_key)) as "columns!"
+from tandem.bridge b join tandem.migration m on m.name = b.migration
+join pg_class c on c.oid = b.legacy join pg_namespace n on n.oid = c.relnamespace
+union all
+select b.migration, m.phase, b.name, c.relname, n.nspname,
+       array(select k from jsonb_object_keys(b.forward) as k union select jsonb_object_keys(b.key))
+from tandem.bridge b join tandem.migration m on m.name = b.migration
+join pg_class c on c.oid = b.modern join pg_namespace n on n.oid = c.relnamespace;
+
+/* @name contractable */
+select m.name as "migration!",
+       coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as "verifiedAfterCutover!"
+from tandem.migration m;
+
+/* @name libraryInstalled */
+select to_regclass('tandem.bridge') is not null as "installed!";
+
+/* @name serverMajorVersion */
+select current_setting('server_version_num')::int / 10000 as "major!";

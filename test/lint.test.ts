@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/provision.js';
+import { tandemKnowledge } from '../src/cli/verbs/lint.js';
 import { lintFiles } from '../src/lint/lint.js';
+import { freshDatabase, withClient } from './support/database.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -145,5 +147,43 @@ describe('npx tandem lint', () => {
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ rule: 'index-concurrently', line: 2 });
     await writeFile(path.join(dir, 'clean.sql'), 'select 1;\n');
     expect(await run('clean.sql')).toEqual({ code: 0, stdout: 'No findings.\n' });
+  });
+});
+
+describe('tandem-aware rules, against a database', () => {
+  it('flag a change to a bridged table or column before contract, and a contract with no passing verification', async () => {
+    const db = await freshDatabase();
+    try {
+      const knowledge = await withClient(db.url, async (client) => {
+        await client.query(`
+          create table public.customer (id int primary key, full_name text not null, email text, note text);
+          create table public.client (client_id int primary key, full_name text not null, email text);
+          select tandem.create_migration('clients');
+          select tandem.bridge(migration => 'clients', name => 'client', legacy => 'customer', modern => 'client',
+            key => '{"client_id": "id"}', forward => '{"full_name": "full_name", "email": "email"}',
+            backward => '{"full_name": "full_name", "email": "email"}');
+          select tandem.expand('clients');
+        `);
+        return tandemKnowledge(client);
+      });
+      expect(knowledge).toBeDefined();
+      const lint = async (sql: string) => {
+        const file = `t${counter++}.sql`;
+        await writeFile(path.join(dir, file), sql);
+        return (await lintFiles([file], { cwd: dir, pgVersion: 18, tandem: knowledge! })).map((f) => `${f.rule}@${f.line}`);
+      };
+      expect(await lint(`${SAFE_PREFIX}alter table customer drop column email;`)).toEqual(['data-loss@2', 'bridged-object@2']);
+      expect(await lint(`${SAFE_PREFIX}alter table client rename column full_name to name;`)).toEqual(['rename@2', 'bridged-object@2']);
+      expect(await lint(`${SAFE_PREFIX}alter table client alter column email type varchar(200);`)).toEqual(['alter-column-type@2', 'bridged-object@2']);
+      expect(await lint('drop table client;')).toEqual(['data-loss@1', 'bridged-object@1']);
+      // A column no bridge maps is not the bridge's business.
+      expect(await lint(`${SAFE_PREFIX}alter table customer drop column note;`)).toEqual(['data-loss@2']);
+      expect(await lint(`select tandem.contract('clients');`)).toEqual(['contract-unverified@1']);
+      expect(await lint(`select tandem.contract(migration => 'clients', keep_restore_copy => true);`)).toEqual(['contract-unverified@1']);
+      const [finding] = await lintFiles([`t${counter - 1}.sql`], { cwd: dir, pgVersion: 18, tandem: knowledge! });
+      expect(finding!.message).toBe('contracts migration clients, which has no passing verification since cutover');
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -6,7 +6,7 @@
  * `-- tandem-ignore-file <rule>: <why>` anywhere for the whole file. One without a reason, or one
  * that suppresses nothing, is itself reported.
  */
-import { IGNORE_WITHOUT_REASON, RULES, UNUSED_IGNORE, check, type Context, type Rule } from './rules.js';
+import { IGNORE_WITHOUT_REASON, RULES, UNUSED_IGNORE, check, type Context, type Rule, type TandemKnowledge } from './rules.js';
 import { ready, type Statement } from './parse.js';
 import { readMigration } from './sources.js';
 
@@ -27,6 +27,8 @@ export interface LintOptions {
   cwd: string;
   /** Target PostgreSQL major version (the database's when connected). */
   pgVersion: number;
+  /** What the database knows of tandem migrations, for the tandem-aware rules. */
+  tandem?: TandemKnowledge;
 }
 
 interface Suppression {
@@ -55,7 +57,7 @@ const finding = (rule: Rule, statement: Statement, message: string): Finding => 
 export async function lintFiles(files: string[], options: LintOptions): Promise<Finding[]> {
   await ready();
   const findings: Finding[] = [];
-  const run = { notNullChecks: new Map<string, string>(), validatedNotNull: new Set<string>() };
+  const run = { notNullChecks: new Map<string, string>(), validatedNotNull: new Set<string>(), ...(options.tandem ? { tandem: options.tandem } : {}) };
   for (const file of files) {
     const migration = await readMigration(file, options);
     const context: Context = {

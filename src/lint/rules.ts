@@ -35,11 +35,40 @@ export interface Context {
   run: RunContext;
 }
 
+/** What the database knows about tandem migrations (when linting against one). */
+export interface TandemKnowledge {
+  /** Bridged tables (by name) and the columns their bridges map, with the migration and its phase. */
+  bridged: { migration: string; phase: string; bridge: string; table: string; columns: Set<string> }[];
+  /** Whether each migration has a passing verification since cutover. */
+  verifiedAfterCutover: Map<string, boolean>;
+}
+
 export interface RunContext {
   /** CHECK (col IS NOT NULL) constraints added NOT VALID: name → table.column. */
   notNullChecks: Map<string, string>;
   /** table.column pairs with a validated CHECK (col IS NOT NULL), which SET NOT NULL uses from PostgreSQL 12. */
   validatedNotNull: Set<string>;
+  tandem?: TandemKnowledge;
+}
+
+/** The bridges (not contracted) that use `table` (and `column`, when given). */
+function bridgesUsing(context: Context, table: string, column?: string) {
+  return (context.run.tandem?.bridged ?? []).filter(
+    (b) => b.phase !== 'contracted' && b.table === table && (column === undefined || b.columns.has(column)),
+  );
+}
+
+/** `select tandem.contract('name')` (or with migration => 'name'): the migration named. */
+function contractedMigration(node: Node): string | undefined {
+  for (const target of (node.targetList as Node[] | undefined) ?? []) {
+    const call = ((target.ResTarget as Node | undefined)?.val as Node | undefined)?.FuncCall as Node | undefined;
+    const names = ((call?.funcname as { String: { sval: string } }[] | undefined) ?? []).map((n) => n.String.sval);
+    if (names.join('.') !== 'tandem.contract') continue;
+    const first = ((call!.args as Node[] | undefined) ?? [])[0];
+    const value = ((first?.NamedArgExpr as Node | undefined)?.arg as Node | undefined) ?? first;
+    return ((value?.A_Const as Node | undefined)?.sval as { sval: string } | undefined)?.sval;
+  }
+  return undefined;
 }
 
 /** The column a `CHECK (col IS NOT NULL)` is about, if that is what the check says. */
@@ -77,6 +106,8 @@ export const RULES = {
   dataLoss: rule('data-loss', 'error', 'it destroys data that no verification has covered', 'contract through tandem once a verification passed, or keep a copy; add a WHERE to DELETE/UPDATE'),
   transactionControl: rule('transaction-control', 'error', 'graphile-migrate manages the transaction: BEGIN/COMMIT inside a migration breaks its atomicity', 'remove it; use `--! no-transaction` for a statement that cannot run in a transaction'),
   backfillWithDdl: rule('backfill-with-ddl', 'warning', 'a bulk write over an existing table in the same transaction as DDL keeps the DDL\'s lock for the whole copy', 'do the DDL in one migration and the backfill in batches outside it (tandem backfill)'),
+  bridged: rule('bridged-object', 'error', 'the table or column belongs to a tandem bridge that is not contracted: its sync triggers and verification depend on it', 'contract the migration first (select tandem.contract(…)), or redefine the bridge without it'),
+  contractUnverified: rule('contract-unverified', 'error', 'contract drops the archive and the sync machinery for good, and no verification since cutover has passed', 'run select * from tandem.verify_migration(…) after cutover until it passes, then contract'),
   rename: rule('rename', 'error', 'renaming a table or column breaks every running client that uses the old name', 'keep the old name working: bridge to the new table with tandem and let cutover put a compatibility view in its place'),
 } as const;
 
@@ -161,6 +192,11 @@ export function check(statement: Statement, context: Context): Hit[] {
       } else if (type === 'OBJECT_TABLE') {
         const dropped = names.filter((name) => !context.created.has(name.split('.').at(-1)!));
         if (dropped.length > 0) hits.push({ rule: RULES.dataLoss, message: `DROP TABLE ${dropped.join(', ')}` });
+        for (const name of dropped) {
+          for (const b of bridgesUsing(context, name.split('.').at(-1)!)) {
+            hits.push({ rule: RULES.bridged, message: `drops table ${name}, used by bridge ${b.migration}.${b.bridge} (${b.phase.replace('_', ' ')})` });
+          }
+        }
       }
       break;
     }
@@ -180,6 +216,13 @@ export function check(statement: Statement, context: Context): Hit[] {
         hits.push({ rule: RULES.backfillWithDdl, message: `INSERT … SELECT into ${relname(node.relation)} in the same transaction as DDL` });
       }
       break;
+    case 'SelectStmt': {
+      const migration = contractedMigration(node);
+      if (migration && context.run.tandem && context.run.tandem.verifiedAfterCutover.get(migration) !== true) {
+        hits.push({ rule: RULES.contractUnverified, message: `contracts migration ${migration}, which has no passing verification since cutover` });
+      }
+      break;
+    }
     case 'VacuumStmt':
       if (((node.options as Node[] | undefined) ?? []).some((o) => (o.DefElem as Node | undefined)?.defname === 'full')) {
         hits.push({ rule: RULES.rewrite, message: 'VACUUM FULL' });
@@ -197,6 +240,10 @@ export function check(statement: Statement, context: Context): Hit[] {
         const what = type === 'OBJECT_TABLE' ? `table ${relname(node.relation)}` : `column ${relname(node.relation)}.${String(node.subname)}`;
         if (existing(node.relation)) {
           hits.push({ rule: RULES.rename, message: `renames ${what}` });
+          const column = type === 'OBJECT_COLUMN' ? String(node.subname) : undefined;
+          for (const b of bridgesUsing(context, relname(node.relation), column)) {
+            hits.push({ rule: RULES.bridged, message: `renames ${what}, used by bridge ${b.migration}.${b.bridge} (${b.phase.replace('_', ' ')})` });
+          }
           locks(node.relation);
         }
       }
@@ -266,9 +313,15 @@ export function check(statement: Statement, context: Context): Hit[] {
           }
           case 'AT_AlterColumnType':
             hits.push({ rule: RULES.columnType, message: `changes the type of ${table}.${String(cmd.name)}` });
+            for (const b of bridgesUsing(context, table, String(cmd.name))) {
+              hits.push({ rule: RULES.bridged, message: `changes the type of ${table}.${String(cmd.name)}, used by bridge ${b.migration}.${b.bridge} (${b.phase.replace('_', ' ')})` });
+            }
             break;
           case 'AT_DropColumn':
             hits.push({ rule: RULES.dataLoss, message: `drops column ${table}.${String(cmd.name)}` });
+            for (const b of bridgesUsing(context, table, String(cmd.name))) {
+              hits.push({ rule: RULES.bridged, message: `drops column ${table}.${String(cmd.name)}, used by bridge ${b.migration}.${b.bridge} (${b.phase.replace('_', ' ')})` });
+            }
             break;
           case 'AT_SetLogged':
             hits.push({ rule: RULES.rewrite, message: `SET LOGGED on ${table}` });

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import type pg from 'pg';
+import { bridgedColumns, contractable, libraryInstalled, serverMajorVersion } from '../../../generated/tandem.queries.js';
+import type { TandemKnowledge } from '../../lint/rules.js';
 import path from 'node:path';
 import { withClient } from '../../db/client.js';
 import { provideDatabase } from '../../db/provision.js';
@@ -13,6 +16,18 @@ export interface LintCommandOptions {
   pgVersion?: number;
 }
 
+/** The bridges and verifications the tandem-aware rules need; none when the library is not installed. */
+export async function tandemKnowledge(client: pg.Client): Promise<TandemKnowledge | undefined> {
+  const [library] = await libraryInstalled.run(undefined, client);
+  if (!library?.installed) return undefined;
+  const bridged = await bridgedColumns.run(undefined, client);
+  const verified = await contractable.run(undefined, client);
+  return {
+    bridged: bridged.map((row) => ({ migration: row.migration, phase: row.phase, bridge: row.bridge, table: row.table, columns: new Set(row.columns) })),
+    verifiedAfterCutover: new Map(verified.map((row) => [row.migration, row.verifiedAfterCutover])),
+  };
+}
+
 /**
  * Lints the files given, or else migrations/current.sql and every committed migration the database
  * has not applied yet (the target version then comes from the database). 1 on any error finding.
@@ -20,13 +35,16 @@ export interface LintCommandOptions {
 export async function lint(files: string[], options: LintCommandOptions, cwd = process.cwd()): Promise<number> {
   let targets = files;
   let pgVersion = options.pgVersion;
+  let tandem: TandemKnowledge | undefined;
   if (targets.length === 0) {
     const database = await provideDatabase({ purpose: 'dev' });
     try {
       const status = await migrationStatus({ cwd, env: database.env });
       targets = [...status.pending.map((file) => path.join('migrations', 'committed', file)), path.join('migrations', 'current.sql')];
-      pgVersion ??= await withClient(database.databaseUrl, async (client) =>
-        Math.floor(Number((await client.query('show server_version_num')).rows[0].server_version_num) / 10000));
+      await withClient(database.databaseUrl, async (client) => {
+        pgVersion ??= (await serverMajorVersion.run(undefined, client))[0]!.major;
+        tandem = await tandemKnowledge(client);
+      });
     } finally {
       await database.release();
     }
@@ -35,7 +53,7 @@ export async function lint(files: string[], options: LintCommandOptions, cwd = p
     if (!existsSync(path.resolve(cwd, file))) throw new UserError(`${file}: no such file.\nFix: name a migration file, or run without files to lint current.sql and the unapplied migrations.`, 2);
   }
   try {
-    const findings = await lintFiles(targets, { cwd, pgVersion: pgVersion ?? 18 });
+    const findings = await lintFiles(targets, { cwd, pgVersion: pgVersion ?? 18, ...(tandem ? { tandem } : {}) });
     const output = report(findings, options.format);
     if (output) process.stdout.write(`${output}\n`);
     return findings.some((finding) => finding.severity === 'error') ? 1 : 0;
