@@ -148,6 +148,18 @@ describe('npx tandem lint', () => {
     await writeFile(path.join(dir, 'clean.sql'), 'select 1;\n');
     expect(await run('clean.sql')).toEqual({ code: 0, stdout: 'No findings.\n' });
   });
+
+  it('without files, lints current.sql and every committed migration the database has not applied', async () => {
+    const db = await freshDatabase({ empty: true });
+    try {
+      const result = await new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile('node', [path.join(projectRoot, 'bin', 'tandem.mjs'), 'lint', '--format', 'json'], { cwd: projectRoot, env: { ...process.env, ...db.env } }, (error, stdout) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout })));
+      expect(result).toEqual({ code: 0, stdout: '[]\n' });
+    } finally {
+      await db.drop();
+    }
+  });
 });
 
 describe('tandem-aware rules, against a database', () => {

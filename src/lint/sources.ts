@@ -57,7 +57,8 @@ export async function readMigration(file: string, options: { cwd: string }): Pro
   const fixtures = path.join(options.cwd, 'migrations', 'fixtures');
   const statements = await expand(path.relative(options.cwd, absolute), text, fixtures, new Set([absolute]), options.cwd);
   // graphile-migrate's directives (and a committed file's headers) are the leading `--!` lines.
-  const directives = text.split('\n').filter((line, i, all) => all.slice(0, i + 1).every((l) => l.trim().startsWith('--!')));
+  const lines = text.split('\n');
+  const directives = lines.slice(0, Math.max(0, lines.findIndex((line) => !line.trim().startsWith('--!'))));
   return {
     file: path.relative(options.cwd, absolute),
     noTransaction: directives.some((line) => /^--![ \t]*no-transaction\b/.test(line.trim())),
