@@ -14,7 +14,7 @@ import { withDatabase } from './db/urls.js';
 import { lintFiles } from './lint/lint.js';
 import { report } from './lint/report.js';
 import { applyAll } from './migrate.js';
-import { backfillBatch, cutover, expand, migrationStatus, rollback, verifyMigration } from '../generated/tandem.queries.js';
+import { backfillBatch, cutover, expand, migrationStatus, rollback, serverMajorVersion, verifyMigration } from '../generated/tandem.queries.js';
 
 export interface PipelineOptions {
   /** The project folder (default: this project). */
@@ -125,7 +125,8 @@ export async function runPipeline(options: PipelineOptions): Promise<StepResult[
         .filter((file) => file.endsWith('.sql'))
         .sort()
         .map((file) => path.join('migrations', 'committed', file));
-      const findings = await lintFiles([...committed, path.join('migrations', 'current.sql')], { cwd, pgVersion: 18 });
+      const pgVersion = await withClient(env.DATABASE_URL, async (client) => (await serverMajorVersion.run(undefined, client))[0]!.major);
+      const findings = await lintFiles([...committed, path.join('migrations', 'current.sql')], { cwd, pgVersion });
       const errors = findings.filter((finding) => finding.severity === 'error');
       if (errors.length > 0) throw new StepFailure(report(errors, 'gcc'));
       return findings.length > 0 ? `${findings.length} warning${findings.length === 1 ? '' : 's'}:\n${report(findings, 'gcc')}` : undefined;
