@@ -3,23 +3,21 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/provision.js';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 
 /** The worked example in docs/sql.md, run as a reader would run it: the docs must stay true. */
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let client: pg.Client;
 let blocks: string[];
 
 beforeAll(async () => {
   const text = await readFile(path.join(projectRoot, 'docs', 'sql.md'), 'utf8');
   blocks = [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1]!);
-  db = await freshDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await connectedDatabase();
+  client = db.client;
 });
 afterAll(async () => {
-  await client.end();
-  await db.drop();
+  await db.close();
 });
 
 describe('the worked example in docs/sql.md', () => {

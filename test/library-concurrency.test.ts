@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { failures, phase } from './support/sql.js';
 import { startWriter, type Expected, type Writer } from './support/writers.js';
 
 const ROWS = 20_000;
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let admin: pg.Client;
 
 const schema = (legacy: string, modern: string, migration: string) => `
@@ -21,13 +21,11 @@ const schema = (legacy: string, modern: string, migration: string) => `
 `;
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  db = await connectedDatabase();
+  admin = db.client;
 });
 afterAll(async () => {
-  await admin.end();
-  await db.drop();
+  await db.close();
 });
 
 /** Every key the writers touched holds what their record says, on both sides. */

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { backfill, failures, phase, rows, sqlError } from './support/sql.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let client: pg.Client;
 let app: pg.Client;
 
@@ -11,9 +11,8 @@ const relkind = async (name: string) => (await client.query('select relkind from
 const call = async (sql: string) => Object.values((await client.query(sql)).rows[0] ?? {})[0];
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await connectedDatabase();
+  client = db.client;
   await client.query(`
     create table public.customer (id serial primary key, full_name text not null, email text, tenant text not null default 'acme');
     create table public.client (client_id int primary key, first_name text not null, last_name text, email text,
@@ -49,8 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.end();
   await client.query('drop owned by tandem_cutover_app; drop role tandem_cutover_app');
-  await client.end();
-  await db.drop();
+  await db.close();
 });
 
 describe('cutover of a renamed table', () => {

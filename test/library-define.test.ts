@@ -1,15 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { sqlError } from './support/sql.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let client: pg.Client;
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await connectedDatabase();
+  client = db.client;
   await client.query(`
     create table public.customer (id serial primary key, full_name text not null, email text, created text, code text);
     create table public.client (client_id int primary key, first_name text not null, last_name text, email text,
@@ -20,8 +19,7 @@ beforeAll(async () => {
   `);
 });
 afterAll(async () => {
-  await client.end();
-  await db.drop();
+  await db.close();
 });
 
 const bridge = (overrides: Record<string, string | null>) => {

@@ -1,19 +1,17 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { backfill, failures, phase, rows, sqlError } from './support/sql.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let client: pg.Client;
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await connectedDatabase();
+  client = db.client;
 });
 afterAll(async () => {
-  await client.end();
-  await db.drop();
+  await db.close();
 });
 
 describe('a renamed and reshaped table (customer → client)', () => {

@@ -1,15 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { backfill, failures, sqlError } from './support/sql.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let client: pg.Client;
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await connectedDatabase();
+  client = db.client;
   await client.query(`
     create table public.store_raw (code text primary key, name text, opened text, price text, attrs jsonb, region_code text);
     create table public.region (code text primary key, name text not null);
@@ -29,8 +28,7 @@ beforeAll(async () => {
   await backfill(client, 'stores');
 });
 afterAll(async () => {
-  await client.end();
-  await db.drop();
+  await db.close();
 });
 
 describe('verify_migration', () => {

@@ -1,5 +1,5 @@
 --! Previous: sha1:d193e394cd45d27673ab1153a0ad4f20dc93d5d5
---! Hash: sha1:ecc1189ae46c8bee51e55d56c4c3a266bf30a561
+--! Hash: sha1:da4c94f01e31b54b840d907c5eda647057750eee
 --! Message: tandem library 0.2.0: bridges, sync, backfill, verify, cutover, contract
 
 --! Included tandem/install.sql
@@ -763,6 +763,49 @@ as $$
   from pg_catalog.unnest(elements) with ordinality as u(e, i)
 $$;
 
+/*
+ * The ON CONFLICT clause every write of modern twins uses: only the mapped columns, and only where
+ * they differ (an equal row gets no new version).
+ */
+create or replace function tandem._upsert_conflict(columns text[]) returns text
+  language sql
+  immutable
+as $$
+  select case when cardinality(columns) = 0 then 'do nothing'
+    else pg_catalog.format('do update set (%s) = row(%s) where (%s) is distinct from (%s)',
+           tandem._each(columns, '%I'), tandem._each(columns, 'excluded.%I'),
+           tandem._each(columns, 'modern.%I'), tandem._each(columns, 'excluded.%I')) end
+$$;
+
+/*
+ * What a statement-level sync function does with one transition table (`inserted` or `deleted`):
+ * `statement` reads its rows from tandem_rows_placeholder. With on_error = reject, a failing
+ * statement is redone row by row, and the rows that still fail are kept in tandem.reject.
+ */
+create or replace function tandem._set_block(b tandem.bridge, statement text, transition text) returns text
+  language sql
+  stable
+as $$
+  select case when coalesce(b.options->>'on_error', 'fail') = 'reject'
+    then pg_catalog.format($r$begin
+      %1$s
+    exception when others then
+      -- Some row's mapping failed: row by row, keeping the failures and the write.
+      for r in select * from %5$I loop
+        begin
+          %2$s
+        exception when others then
+          insert into tandem.reject (bridge_id, direction, key, sqlstate, error, row_data)
+          values (%3$s, 'forward', pg_catalog.jsonb_build_object(%4$s), sqlstate, sqlerrm, pg_catalog.to_jsonb(r));
+        end;
+      end loop;
+    end;$r$,
+      pg_catalog.replace(statement, 'tandem_rows_placeholder as l', transition || ' as l'),
+      pg_catalog.replace(statement, 'tandem_rows_placeholder as l', '(select r.*) as l'),
+      b.id, tandem._each(b.legacy_key, '%1$L, r.%1$I'), transition)
+    else pg_catalog.replace(statement, 'tandem_rows_placeholder as l', transition || ' as l') end
+$$;
+
 create or replace function tandem._forward_function(b tandem.bridge) returns text
   language plpgsql
   stable
@@ -790,10 +833,7 @@ begin
   declarations := (select pg_catalog.string_agg(pg_catalog.format('old_k%s %s; new_k%s %s;', i, tandem._column_type(b.modern, c), i,
                                                                    tandem._column_type(b.modern, c)), ' ' order by i)
                    from pg_catalog.unnest(b.modern_key) with ordinality as u(c, i));
-  upsert_conflict := case when cardinality(other_cols) = 0 then 'do nothing'
-    else pg_catalog.format('do update set (%s) = row(%s) where (%s) is distinct from (%s)',
-           tandem._each(other_cols, '%I'), tandem._each(other_cols, 'excluded.%I'),
-           tandem._each(other_cols, 'modern.%I'), tandem._each(other_cols, 'excluded.%I')) end;
+  upsert_conflict := tandem._upsert_conflict(other_cols);
   body := pg_catalog.format($body$
     if tg_op <> 'INSERT' then
       select true, %1$s into old_in, %2$s from (select old.*) as l where (%3$s);
@@ -846,16 +886,12 @@ declare
   key_exprs text[] := array(select b.key->>k from pg_catalog.unnest(b.modern_key) as k);
   other_exprs text[];
   guard text := 'tandem.guard_' || b.id;
-  reject boolean := coalesce(b.options->>'on_error', 'fail') = 'reject';
   insert_rows text;
   delete_rows text;
   upsert_conflict text;
 begin
   other_exprs := array(select b.forward->>k from pg_catalog.unnest(other_cols) as k);
-  upsert_conflict := case when cardinality(other_cols) = 0 then 'do nothing'
-    else pg_catalog.format('do update set (%s) = row(%s) where (%s) is distinct from (%s)',
-           tandem._each(other_cols, '%I'), tandem._each(other_cols, 'excluded.%I'),
-           tandem._each(other_cols, 'modern.%I'), tandem._each(other_cols, 'excluded.%I')) end;
+  upsert_conflict := tandem._upsert_conflict(other_cols);
   -- tandem_rows_placeholder: the rows (a transition table, or one row as (select r.*)); replaced below, not formatted,
   -- since the expressions may hold a % of their own.
   insert_rows := pg_catalog.format('insert into %s as modern (%s) select %s from tandem_rows_placeholder as l where (%s) on conflict (%s) %s;',
@@ -893,35 +929,8 @@ $sync$;
 comment on function tandem_sync.%1$I() is %5$L;
 $fn$,
     fname, guard,
-    case when reject then pg_catalog.format($r$begin
-      %1$s
-    exception when others then
-      -- Some row's mapping failed: row by row, keeping the failures and the write.
-      for r in select * from inserted loop
-        begin
-          %2$s
-        exception when others then
-          insert into tandem.reject (bridge_id, direction, key, sqlstate, error, row_data)
-          values (%3$s, 'forward', pg_catalog.jsonb_build_object(%4$s), sqlstate, sqlerrm, pg_catalog.to_jsonb(r));
-        end;
-      end loop;
-    end;$r$, pg_catalog.replace(insert_rows, 'tandem_rows_placeholder as l', 'inserted as l'), pg_catalog.replace(insert_rows, 'tandem_rows_placeholder as l', '(select r.*) as l'), b.id,
-      tandem._each(b.legacy_key, '%1$L, r.%1$I'))
-    else pg_catalog.replace(insert_rows, 'tandem_rows_placeholder as l', 'inserted as l') end,
-    case when reject then pg_catalog.format($r$begin
-      %1$s
-    exception when others then
-      for r in select * from deleted loop
-        begin
-          %2$s
-        exception when others then
-          insert into tandem.reject (bridge_id, direction, key, sqlstate, error, row_data)
-          values (%3$s, 'forward', pg_catalog.jsonb_build_object(%4$s), sqlstate, sqlerrm, pg_catalog.to_jsonb(r));
-        end;
-      end loop;
-    end;$r$, pg_catalog.replace(delete_rows, 'tandem_rows_placeholder as l', 'deleted as l'), pg_catalog.replace(delete_rows, 'tandem_rows_placeholder as l', '(select r.*) as l'), b.id,
-      tandem._each(b.legacy_key, '%1$L, r.%1$I'))
-    else pg_catalog.replace(delete_rows, 'tandem_rows_placeholder as l', 'deleted as l') end,
+    tandem._set_block(b, insert_rows, 'inserted'),
+    tandem._set_block(b, delete_rows, 'deleted'),
     pg_catalog.format('Syncs inserts and deletes on %s to %s, a statement at a time, for bridge %s.%s (tandem). Generated by tandem.expand; do not edit.',
                       lq, mq, b.migration, b.name),
     lq);
@@ -1272,10 +1281,7 @@ begin
     lq, batch_range, tandem._each(b.legacy_key, 'l.%I'), mq,
     tandem._each(b.modern_key || other_cols, '%I'), tandem._each(key_exprs || other_exprs, '(%s)'),
     coalesce(b.filter, 'true'), tandem._each(b.modern_key, '%I'),
-    case when cardinality(other_cols) = 0 then 'do nothing'
-      else pg_catalog.format('do update set (%s) = row(%s) where (%s) is distinct from (%s)',
-             tandem._each(other_cols, '%I'), tandem._each(other_cols, 'excluded.%I'),
-             tandem._each(other_cols, 'modern.%I'), tandem._each(other_cols, 'excluded.%I')) end,
+    tandem._upsert_conflict(other_cols),
     tandem._each(b.legacy_key, 'l.%I'));
 end
 $$;

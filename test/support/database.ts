@@ -51,3 +51,25 @@ export async function freshDatabase(options: FreshOptions = {}): Promise<TestDat
 }
 
 export { withClient } from '../../src/db/client.js';
+
+export interface ConnectedDatabase extends TestDatabase {
+  /** A client connected to the database for the whole file. */
+  client: pg.Client;
+  /** Closes the client and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with a client connected to it: what most test files start from. */
+export async function connectedDatabase(options: FreshOptions = {}): Promise<ConnectedDatabase> {
+  const db = await freshDatabase(options);
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  return {
+    ...db,
+    client,
+    close: async () => {
+      await client.end();
+      await db.drop();
+    },
+  };
+}
