@@ -50,6 +50,7 @@ const CORPUS: [string, string[], string][] = [
   ['vacuum full orders;', ['table-rewrite@1'], 'vacuum orders;'],
   ['cluster orders using orders_pkey;', ['table-rewrite@1'], 'analyze orders;'],
   ['refresh materialized view sales;', ['table-rewrite@1'], '--! no-transaction\nrefresh materialized view concurrently sales;'],
+  [`${SAFE_PREFIX}create index s on sales (day);`, ['index-concurrently@2'], 'create materialized view sales as select 1 as day with no data;\ncreate unique index s on sales (day);'],
   [`${SAFE_PREFIX}alter table orders set logged;`, ['table-rewrite@2'], `${SAFE_PREFIX}alter table orders set (fillfactor = 90);`],
   ['drop table orders;', ['data-loss@1'], 'create table scratch (id int);\ndrop table scratch;'],
   [`${SAFE_PREFIX}alter table orders drop column note;`, ['data-loss@2'], `${SAFE_PREFIX}alter table orders add column note2 text;`],

@@ -156,6 +156,9 @@ export function check(statement: Statement, context: Context): Hit[] {
     case 'CreateStmt':
       context.created.add(relname(node.relation));
       break;
+    case 'CreateTableAsStmt': // a materialized view, or CREATE TABLE … AS
+      context.created.add(relname((node.into as Node | undefined)?.rel));
+      break;
     case 'VariableSetStmt':
       if (node.name === 'lock_timeout') context.lockTimeout = true;
       break;
