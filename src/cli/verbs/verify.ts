@@ -1,5 +1,5 @@
 import { chalk } from 'zx';
-import { verifyMigration } from '../../../generated/tandem.queries.js';
+import { verifyMigration, type VerifyMigrationResult } from '../../../generated/tandem.queries.js';
 import type { Context } from '../context.js';
 import { count, duration, table } from '../format.js';
 
@@ -17,25 +17,28 @@ export async function verify(context: Context, migration: string, options: Verif
     context.out(JSON.stringify({ migration, passed, consistency: consistency?.actual ?? null, checks: others }, null, 2));
     return passed ? 0 : 1;
   }
-  context.out(
-    table(
-      ['bridge', 'check', 'status', 'expected', 'actual', 'mismatches', 'sample keys', 'took'],
-      others.map((check) => [
-        check.bridge ?? '',
-        check.checkName,
-        check.status === 'pass' ? chalk.green('pass') : chalk.red('fail'),
-        count(check.expected),
-        count(check.actual),
-        count(check.mismatches),
-        check.sampleKeys.join(', '),
-        duration(check.durationMs),
-      ]),
-    ),
-  );
+  context.out(verificationTable(others));
   const failed = others.filter((check) => check.status === 'fail').length;
   context.out(
     `${passed ? chalk.green('verified') : chalk.red(`${failed} check${failed === 1 ? '' : 's'} failed`)}: ` +
       `consistency ${consistency?.actual ?? 100}%${passed ? '' : ` (see the sample keys above; npx tandem rejects ${migration} lists rows that failed to map)`}`,
   );
   return passed ? 0 : 1;
+}
+
+/** verify_migration's checks as a table (without the consistency row). */
+export function verificationTable(checks: VerifyMigrationResult[]): string {
+  return table(
+    ['bridge', 'check', 'status', 'expected', 'actual', 'mismatches', 'sample keys', 'took'],
+    checks.map((check) => [
+      check.bridge ?? '',
+      check.checkName,
+      check.status === 'pass' ? chalk.green('pass') : chalk.red('fail'),
+      count(check.expected),
+      count(check.actual),
+      count(check.mismatches),
+      check.sampleKeys.join(', '),
+      duration(check.durationMs),
+    ]),
+  );
 }
