@@ -57,7 +57,7 @@ export async function wholeLifecycle(context: BenchContext): Promise<SectionResu
     unit: 's',
     summary: total,
     ratio: `${times(PGROLL_SECONDS / total.median)} faster than pgroll's published ~${PGROLL_SECONDS} s`,
-    goal: { text: 'under 3 s', met: total.median < 3 },
+    goal: { text: 'under 3 s', met: total.median < 3, measured: `${number(total.median)} s (median)` },
   };
   figures.push(whole);
   const notes = [

@@ -53,18 +53,19 @@ export async function lintThroughput(context: BenchContext): Promise<SectionResu
     }
     const lintRate = rates(statements, lint);
     const parseRate = rates(statements, parse);
+    const linted: Figure = {
+      name: 'tandem lint (every rule)',
+      unit: 'statements/s',
+      summary: lintRate,
+      ratio: `${times(parseRate.median / lintRate.median)} the time of parsing`,
+      goal: { text: 'over 20,000 statements/s', met: lintRate.median > 20_000, measured: `${count(lintRate.median)} statements/s (median)` },
+    };
     const figures: Figure[] = [
       { name: 'parse only (libpg-query, positions and comments)', unit: 'statements/s', summary: parseRate, ratio: 'baseline' },
-      {
-        name: 'tandem lint (every rule)',
-        unit: 'statements/s',
-        summary: lintRate,
-        ratio: `${times(parseRate.median / lintRate.median)} the time of parsing`,
-        goal: { text: 'over 20,000 statements/s', met: lintRate.median > 20_000 },
-      },
+      linted,
     ];
-    if (!figures[1]!.goal!.met) {
-      figures[1]!.goal!.explanation =
+    if (!linted.goal!.met) {
+      linted.goal!.explanation =
         `parsing alone reaches ${count(parseRate.median)} statements/s on the same text in this run; the rules take the rest (lint takes ${times(parseRate.median / lintRate.median)} the parse time).`;
     }
     return {

@@ -5,6 +5,8 @@ export interface Goal {
   /** The goal, as the project states it. */
   text: string;
   met: boolean;
+  /** The measured value the goal is judged on, when the figure's ratio does not show it. */
+  measured?: string;
   /** For a missed goal: what was measured that limits it, in plain words with the figures. */
   explanation?: string;
 }

@@ -58,7 +58,7 @@ export function markdown(environment: Environment, sections: SectionResult[]): s
   const goals = sections.flatMap((section) => section.figures.filter((figure) => figure.goal).map((figure) => ({ section, figure })));
   lines.push('## Goals', '', '| part | figure | goal | result |', '| --- | --- | --- | --- |');
   for (const { section, figure } of goals) {
-    lines.push(`| ${cell(section.title)} | ${cell(figure.name)} | ${cell(figure.goal!.text)} | ${figure.goal!.met ? 'met' : '**missed**'}: ${cell(figure.ratio ?? median(figure))} |`);
+    lines.push(`| ${cell(section.title)} | ${cell(figure.name)} | ${cell(figure.goal!.text)} | ${figure.goal!.met ? 'met' : '**missed**'}: ${cell(figure.goal!.measured ?? figure.ratio ?? median(figure))} |`);
   }
   lines.push('');
   for (const section of sections) {
