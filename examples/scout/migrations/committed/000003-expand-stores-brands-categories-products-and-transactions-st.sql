@@ -1,5 +1,5 @@
---! Previous: sha1:4d85ab8bdc1d04a77f870ac3c7a91da3e8e78118
---! Hash: sha1:5d445274ce2d9f7e603a2e2c730e052780d9d538
+--! Previous: sha1:80b4c406c4422364ad21122a225bfaf6fa661840
+--! Hash: sha1:6e2e7d225948897ef9e8c90da82ed5c4a279b56a
 --! Message: Expand: stores, brands, categories, products and transactions.store_id/product_id, bridged to the legacy tables
 
 -- Expand: the medallion Silver tables next to the legacy ones, kept in sync by tandem from now on.

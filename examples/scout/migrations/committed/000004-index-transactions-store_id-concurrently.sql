@@ -1,5 +1,5 @@
---! Previous: sha1:5d445274ce2d9f7e603a2e2c730e052780d9d538
---! Hash: sha1:395e87b98a19266b8c765a131280f4241e86c9c6
+--! Previous: sha1:6e2e7d225948897ef9e8c90da82ed5c4a279b56a
+--! Hash: sha1:6fbc54e1ea3927fe733b72c68478fd0d238ac019
 --! Message: Index transactions.store_id concurrently
 
 --! no-transaction

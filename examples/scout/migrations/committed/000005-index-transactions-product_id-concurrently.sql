@@ -1,5 +1,5 @@
---! Previous: sha1:395e87b98a19266b8c765a131280f4241e86c9c6
---! Hash: sha1:49f270115540b9abb174917beeb4d1ea1e79e2fe
+--! Previous: sha1:6fbc54e1ea3927fe733b72c68478fd0d238ac019
+--! Hash: sha1:d72bd3004dca476a86d6e5a04116c7b251373609
 --! Message: Index transactions.product_id concurrently
 
 --! no-transaction

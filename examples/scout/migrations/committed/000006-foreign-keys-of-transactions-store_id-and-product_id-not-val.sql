@@ -1,5 +1,5 @@
---! Previous: sha1:49f270115540b9abb174917beeb4d1ea1e79e2fe
---! Hash: sha1:0d5dcb936465bea565c783d2f7aee1b6bb03b1df
+--! Previous: sha1:d72bd3004dca476a86d6e5a04116c7b251373609
+--! Hash: sha1:3719cd3d833b584aae5b2b1827bd8f9b3c40001d
 --! Message: Foreign keys of transactions.store_id and product_id, not valid
 
 -- After the backfill, stores and products hold every row transactions refer to: add the foreign keys

@@ -1,5 +1,5 @@
---! Previous: sha1:0d5dcb936465bea565c783d2f7aee1b6bb03b1df
---! Hash: sha1:8e6d2368fbca05a5e8f6d63d86e9bab728b702de
+--! Previous: sha1:3719cd3d833b584aae5b2b1827bd8f9b3c40001d
+--! Hash: sha1:11baa1b77f1f4c9760d8bfc2f5f288c15c74eb3e
 --! Message: Validate the foreign keys of transactions.store_id and product_id
 
 -- The backfill has filled store_id and product_id: validate their foreign keys. VALIDATE CONSTRAINT

@@ -1,5 +1,5 @@
---! Previous: sha1:8e6d2368fbca05a5e8f6d63d86e9bab728b702de
---! Hash: sha1:297e5a23fb49617c97b24f3cfb06264be6ca6083
+--! Previous: sha1:11baa1b77f1f4c9760d8bfc2f5f288c15c74eb3e
+--! Hash: sha1:33f2d70c9a67c2c1a48f72547c2adbdd795a6979
 --! Message: Cutover: geography and organization become compatibility views; the Silver and Gold layers
 
 -- Cutover: the medallion tables become the source of truth. geography and organization become

@@ -1,5 +1,5 @@
---! Previous: sha1:297e5a23fb49617c97b24f3cfb06264be6ca6083
---! Hash: sha1:2dcb6dd0870748f812f96d45c33fae070b1559ee
+--! Previous: sha1:33f2d70c9a67c2c1a48f72547c2adbdd795a6979
+--! Hash: sha1:68762201a6ce77537f2ad5a3c4ee2672de233830
 --! Message: Contract: drop the archives and transactions' legacy columns
 
 -- Contract: the archives of geography and organization and transactions' legacy columns go. The

@@ -1,5 +1,5 @@
 --! Previous: sha1:dbcdbe4d17cb1e81c0aa214bc818800e04171e4b
---! Hash: sha1:d4e9e9e0c84cbb8bb61f387bfd855f568329add8
+--! Hash: sha1:0d800f28b9d06fd613b33340a7dc976003468174
 --! Message: Install the tandem SQL library
 
 --! Included tandem/install.sql
@@ -1275,6 +1275,35 @@ $fn$,
 end
 $$;
 
+/*
+ * Parents before children: a bridge's position is one more than those whose modern tables its modern
+ * table references by foreign key. Computed again whenever it matters (generating, backfilling), since
+ * a migration may add foreign keys after expand (typically once the backfill filled their columns).
+ */
+create or replace function tandem._order_bridges(migration text) returns void
+  language plpgsql
+  volatile
+as $$
+declare
+  n int;
+begin
+  select count(*) into n from tandem.bridge b where b.migration = _order_bridges.migration;
+  for i in 1 .. n loop
+    update tandem.bridge as b set sync_order = o.position
+    from (select b2.id, coalesce((
+            select max(r.sync_order) + 1
+            from pg_catalog.pg_constraint c
+            join tandem.bridge r on r.modern = c.confrelid and r.migration = b2.migration and r.id <> b2.id
+            where c.conrelid = b2.modern and c.contype = 'f' and c.confrelid <> b2.modern), 0) as position
+          from tandem.bridge b2 where b2.migration = _order_bridges.migration) as o
+    where b.id = o.id and b.sync_order is distinct from o.position;
+    exit when not found;
+  end loop;
+end
+$$;
+comment on function tandem._order_bridges(text) is
+  'Sets each bridge''s sync order from the foreign keys between their modern tables: referenced tables first.';
+
 /* Generates (or regenerates) the sync machinery of every bridge of a migration and drops what is obsolete. */
 create or replace function tandem._generate(migration text) returns void
   language plpgsql
@@ -1290,20 +1319,10 @@ declare
   fwd_set text;
   unguarded text;
   bwd text;
-  n int;
 begin
   perform tandem._lock_relations(array(select legacy from tandem.bridge where migration = _generate.migration
                                        union select modern from tandem.bridge where migration = _generate.migration));
-  -- Parents before children: a bridge's position is one more than those whose modern tables it references.
-  select count(*) into n from tandem.bridge where migration = _generate.migration;
-  for i in 1 .. n loop
-    update tandem.bridge as b set sync_order = coalesce((
-      select max(r.sync_order) + 1
-      from pg_catalog.pg_constraint c
-      join tandem.bridge r on r.modern = c.confrelid and r.migration = b.migration and r.id <> b.id
-      where c.conrelid = b.modern and c.contype = 'f' and c.confrelid <> b.modern), 0)
-    where b.migration = _generate.migration;
-  end loop;
+  perform tandem._order_bridges(_generate.migration);
 
   for b in select * from tandem.bridge where migration = _generate.migration order by sync_order, id loop
     fwd := tandem._sync_name(b.migration, b.name, b.legacy, b.modern);
@@ -1664,6 +1683,8 @@ begin
   elsif target.phase in ('cut_over', 'contracted') then
     perform tandem._wrong_phase(target, 'backfill', 'Nothing to copy: the modern side is already the source of truth.');
   end if;
+  -- Referenced tables first (foreign keys added since expand count too).
+  perform tandem._order_bridges(target.name);
   select bb.* into b
   from tandem.bridge bb left join tandem.backfill_state s on s.bridge_id = bb.id
   where bb.migration = target.name and s.finished_at is null

@@ -1,5 +1,5 @@
---! Previous: sha1:d4e9e9e0c84cbb8bb61f387bfd855f568329add8
---! Hash: sha1:3e8502fdca83d9e63859e385788c6aa4c730a880
+--! Previous: sha1:0d800f28b9d06fd613b33340a7dc976003468174
+--! Hash: sha1:38076b062d5c7d37dcf56fa28e4c8a29991e29f8
 --! Message: Expand: gift_cards, gift_card_transactions, referral_profiles and referral_rewards, bridged to square_existing_clients
 
 -- Expand: gift cards and referral profiles move out of square_existing_clients into their own tables,

@@ -1,5 +1,5 @@
---! Previous: sha1:3e8502fdca83d9e63859e385788c6aa4c730a880
---! Hash: sha1:fbb830fc34d5cd1dac5a5e8400a6677271e367c2
+--! Previous: sha1:38076b062d5c7d37dcf56fa28e4c8a29991e29f8
+--! Hash: sha1:49ede6a79c45903f6e3a02f068514d01c06d59f7
 --! Message: Cutover: the new tables become the source of truth
 
 -- Cutover: gift_cards and referral_profiles are the source of truth. square_existing_clients keeps its

@@ -1,5 +1,5 @@
---! Previous: sha1:fbb830fc34d5cd1dac5a5e8400a6677271e367c2
---! Hash: sha1:9b84bece625e9f41c8a61d1aa879b00de936f03b
+--! Previous: sha1:49ede6a79c45903f6e3a02f068514d01c06d59f7
+--! Hash: sha1:4bffcc35cb296ed8bb0aed7d264a345a16537bea
 --! Message: Contract: drop the gift card and referral columns from square_existing_clients
 
 -- Contract: the gift card and referral columns leave square_existing_clients. Verified once more
