@@ -76,7 +76,7 @@ await runMain(HELP, async () => {
       process.stdout.write(`${verificationTable(others)}\n`);
     },
     legacyQueries: (checks) => {
-      process.stdout.write(`${table(['legacy query (now through the views)', 'rows'], checks.map((check) => [check.query, count(check.rows)]))}\n`);
+      process.stdout.write(`${table(['legacy query after cutover', 'rows'], checks.map((check) => [check.query, count(check.rows)]))}\n`);
     },
   };
 
@@ -96,7 +96,7 @@ await runMain(HELP, async () => {
     const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
     process.stdout.write(
       `\n${count(summary.rowsMoved)} rows moved in ${duration(total)}; ` +
-        `the legacy app made ${count(summary.legacyThroughViews.writes)} writes and ${count(summary.legacyThroughViews.reads)} reads through the compatibility views; ` +
+        `after cutover the legacy app made ${count(summary.legacyAfterCutover.writes)} writes and ${count(summary.legacyAfterCutover.reads)} reads ${summary.legacyAccess}; ` +
         `${count((legacyApp?.writes ?? 0) + (modernApp?.writes ?? 0))} writes by the two apps in all.\n` +
         `Verification found ${summary.differences} differences; ${summary.lost.length} of ${count(summary.writesChecked)} acknowledged writes were lost.\n`,
     );

@@ -34,7 +34,7 @@ function expectNothingLost({ summary, legacyQueries }: { summary: LifecycleSumma
   expect(succeeded(summary)).toBe(true);
   // Both apps really worked, and the legacy app kept working after cutover, its reads answered.
   for (const app of summary.apps) expect(app.writes).toBeGreaterThan(50);
-  expect(summary.legacyThroughViews.writes).toBeGreaterThan(20);
+  expect(summary.legacyAfterCutover.writes).toBeGreaterThan(20);
   expect(summary.writesChecked).toBeGreaterThan(100);
   expect(legacyQueries.length).toBeGreaterThan(1);
   expect(legacyQueries.every((rows) => rows > 0)).toBe(true);

@@ -106,6 +106,8 @@ export interface Scenario {
   legacy: App;
   /** The modern app (runs from expand on). */
   modern: App;
+  /** How the legacy app reaches its data after cutover, in words. */
+  legacyAccess: string;
   /** Every read query of the legacy app, once: after cutover they go through the compatibility views. */
   legacyQuerySet(client: pg.Client): Promise<QueryCheck[]>;
   /** Rows in each modern table (what the migration moved, plus what the apps added). */

@@ -112,6 +112,7 @@ export function scoutScenario(): Scenario {
     title: 'Scout medallion: geography/organization → stores/products/brands/categories',
     legacy,
     modern,
+    legacyAccess: 'through the compatibility views geography and organization',
     async legacyQuerySet(client) {
       return [
         { query: 'storeList', rows: (await legacyQueries.storeList.run(undefined, client)).length },

@@ -145,6 +145,7 @@ export function squareScenario(): Scenario {
     title: 'Square client split: square_existing_clients → gift_cards and referral_profiles',
     legacy,
     modern,
+    legacyAccess: 'through square_existing_clients, whose moved columns stay synced until contract',
     async legacyQuerySet(client) {
       return [
         { query: 'clientProfile', rows: (await legacyQueries.clientProfile.run({ customerId: 'CUST00000003' }, client)).length },

@@ -1,7 +1,8 @@
 /*
  * Deterministic Scout data: 48 stores in 18 regions, 43 products of 12 brands in 8 categories, and
- * 376,212 transactions at scale 1 (the setting example.scale scales the transactions only). The same scale always gives
- * the same rows: values come from the row number, never from random().
+ * 376,212 transactions at scale 1 (the setting example.scale scales the transactions only: psql with
+ * PGOPTIONS='-c example.scale=0.1'). The same scale always gives the same rows: values come from the
+ * row number, never from random().
  */
 insert into geography (id, store_name, region, city, barangay, latitude, longitude)
 select n,

@@ -1,7 +1,8 @@
 /*
- * Deterministic Square clients: 50,000 at scale 1 (the setting example.scale). About a third hold a gift card, two in
- * five have a personal referral code, a quarter signed up with someone's code, and some have neither.
- * Values come from the row number, never from random(), so a scale always gives the same rows.
+ * Deterministic Square clients: 50,000 at scale 1 (the setting example.scale sets it: psql with
+ * PGOPTIONS='-c example.scale=0.1'). About a third hold a gift card, two in five have a personal
+ * referral code, a quarter signed up with someone's code, and some have neither. Values come from the
+ * row number, never from random(), so a scale always gives the same rows.
  */
 insert into square_existing_clients (
   square_customer_id, given_name, family_name, email_address, phone_number, created_at,
