@@ -131,6 +131,12 @@ describe('tandem lint rules', () => {
     const findings = await lintFiles([...committed, 'migrations/current.sql'], { cwd: projectRoot, pgVersion: 18 });
     expect(findings).toEqual([]);
   });
+
+  it.each(['scout', 'square'])('the %s example’s migrations pass', async (name) => {
+    const cwd = path.join(projectRoot, 'examples', name);
+    const committed = (await readdir(path.join(cwd, 'migrations', 'committed'))).map((file) => path.join('migrations', 'committed', file));
+    expect(await lintFiles(committed, { cwd, pgVersion: 18 })).toEqual([]);
+  });
 });
 
 describe('npx tandem lint', () => {

@@ -56,8 +56,11 @@ export async function readMigration(file: string, options: { cwd: string }): Pro
   const text = await readFile(absolute, 'utf8');
   const fixtures = path.join(options.cwd, 'migrations', 'fixtures');
   const statements = await expand(path.relative(options.cwd, absolute), text, fixtures, new Set([absolute]), options.cwd);
-  // graphile-migrate's directives (and a committed file's headers) are the leading `--!` lines.
-  const lines = text.split('\n');
+  // graphile-migrate's directives are the leading `--!` lines of the body; a committed file starts
+  // with its headers (Previous, Hash, Message) and a blank line before the body.
+  let lines = text.split('\n');
+  const headers = lines.findIndex((line) => !/^--![ \t]*(Previous|Hash|Message|AllowInvalidHash):/.test(line.trim()));
+  if (headers > 0) lines = lines.slice(lines[headers]?.trim() === '' ? headers + 1 : headers);
   const directives = lines.slice(0, Math.max(0, lines.findIndex((line) => !line.trim().startsWith('--!'))));
   return {
     file: path.relative(options.cwd, absolute),
