@@ -39,7 +39,7 @@ await runMain(HELP, async () => {
   try {
     program.parse(process.argv);
   } catch (error) {
-    throw new UserError(`${(error as Error).message}\nFix: npm run demo [scout|square] [-- --scale <n>]; see npm run demo -- --help.`, 2);
+    throw new UserError(`${(error as Error).message.replace(/^error: /, '')}\nFix: npm run demo [scout|square] [-- --scale <n>]; see npm run demo -- --help.`, 2);
   }
   const name = program.args[0] ?? 'scout';
   if (!isExampleName(name)) throw new UserError(`unknown scenario "${name}". Fix: use one of ${Object.keys(EXAMPLES).join(', ')}.`, 2);
