@@ -1,5 +1,5 @@
 --! Previous: sha1:da4c94f01e31b54b840d907c5eda647057750eee
---! Hash: sha1:bfe0c2c791f4e439b449f92e802d7c9d78d07926
+--! Hash: sha1:3ac586d55baa08616758a7fa704d17d9593e5e31
 --! Message: tandem library 0.3.0: distinct bridges (lookup values), bridges of columns (same table), compatibility views that write lookups
 
 --! Included tandem/install.sql
@@ -1534,18 +1534,20 @@ begin
       tandem._each(b.legacy_key, 'l.%I'));
   end if;
   -- The keys are read first, without locks, and the cursor is the last of them: the rows are then
-  -- locked by key, and a row whose key a writer changed meanwhile no longer matches (its writer synced
-  -- it). Locking while reading in key order instead would let such a row's new key into the batch
-  -- and move the cursor past rows never copied.
+  -- locked by where they are (their ctid: a direct fetch, where a join on the key could be planned as
+  -- a scan of the whole table), and a row a writer changed meanwhile no longer matches (it has moved;
+  -- its writer synced it). Locking while reading in key order instead would let a row's new key into
+  -- the batch and move the cursor past rows never copied. A partitioned table's ctids are not unique
+  -- across its partitions: there the rows are found again by key.
   return pg_catalog.format($q$
     with keys as materialized (
-      select %3$s from %1$s as l
+      select l.ctid as tandem_tid, %3$s from %1$s as l
       where %2$s
       order by %3$s
       limit $2
     ), batch as materialized (
       select l.* from %1$s as l
-      where (%3$s) in (select * from keys)
+      where %12$s
       for share of l
     ), written as (
       insert into %4$s as modern (%5$s)
@@ -1562,7 +1564,10 @@ begin
     tandem._upsert_conflict(other_cols),
     tandem._each(b.legacy_key, 'l.%I'),
     -- A distinct bridge's batch may hold a value many times: one modern row each.
-    case when b.kind = 'distinct' then 'distinct on (' || tandem._each(key_exprs, '(%s)') || ')' else '' end);
+    case when b.kind = 'distinct' then 'distinct on (' || tandem._each(key_exprs, '(%s)') || ')' else '' end,
+    case when (select relkind from pg_catalog.pg_class where oid = b.legacy) = 'p'
+      then pg_catalog.format('(%s) in (select %s from keys)', tandem._each(b.legacy_key, 'l.%I'), tandem._each(b.legacy_key, '%I'))
+      else 'l.ctid = any (array(select tandem_tid from keys))' end);
 end
 $$;
 comment on function tandem._backfill_statement(tandem.bridge, boolean) is
@@ -1831,7 +1836,7 @@ declare
   differs text;
   forward_tuple text;
   compared text;
-  extra_joins text;
+  legacy_differs text;
 begin
   if b.kind = 'columns' then
     -- One table: every row is its own twin, its key the primary key.
@@ -1841,24 +1846,26 @@ begin
   bwd_exprs := array(select b.backward->>c from pg_catalog.unnest(bwd_cols) as c);
   -- Legacy values are compared through the forward mapping: the key and forward expressions.
   forward_tuple := tandem._each(key_exprs, '(%s) as k%2$s') || tandem._each(fwd_exprs, ', (%s) as f%2$s', '');
-  differs := coalesce(nullif(tandem._each(fwd_cols, 'mm.%1$I is distinct from fv.f%2$s', ' or ')
+  differs := coalesce(nullif(tandem._each(fwd_cols, 'fd%2$s', ' or ')
                              || case when cardinality(fwd_cols) > 0 and cardinality(bwd_cols) > 0 then ' or ' else '' end
-                             || tandem._each(bwd_cols, 'row(fb%2$s.*) is distinct from row(fv.*)', ' or '), ''), 'false');
-  -- For each backward column, the forward mapping of the legacy row with that column replaced by its
-  -- backward value: equal to fv when the legacy value differs only in spelling.
-  extra_joins := (select coalesce(pg_catalog.string_agg(pg_catalog.format(
-       'cross join lateral (select %s from (select %s) as l) as fb%s', forward_tuple,
+                             || tandem._each(bwd_cols, 'bd%2$s', ' or '), ''), 'false');
+  -- A legacy column differs when putting its backward value in its place changes what the row maps
+  -- to: the forward mapping of the row with that one value replaced, against fv. Only computed when
+  -- the two values are not simply equal (the common case costs one comparison), so that two
+  -- spellings of one value (1.5 and 1.50) are not a difference while NULL and '' are.
+  legacy_differs := (select coalesce(pg_catalog.string_agg(pg_catalog.format(
+       ', case when legacy.%1$I is not distinct from (bv.e%2$s)::%3$s then false
+              else (select row(fb.*) is distinct from row(fv.*) from (select %4$s from (select %5$s) as l) as fb) end as bd%2$s',
+       c, i, tandem._column_type(b.legacy, c), forward_tuple,
        (select pg_catalog.string_agg(case when a.attname = c then pg_catalog.format('(bv.e%s)::%s as %I', i, tandem._column_type(b.legacy, c), c)
                                           else pg_catalog.format('legacy.%I', a.attname) end, ', ' order by a.attnum)
-        from pg_catalog.pg_attribute a where a.attrelid = b.legacy and a.attnum > 0 and not a.attisdropped),
-       i), E'\n      ' order by i), '')
+        from pg_catalog.pg_attribute a where a.attrelid = b.legacy and a.attnum > 0 and not a.attisdropped)), '' order by i), '')
      from pg_catalog.unnest(bwd_cols) with ordinality as u(c, i));
   -- Twins present on both sides: each modern column against the forward mapping of the legacy row,
-  -- each legacy column against the backward mapping of the modern row.
-  compared := pg_catalog.format('select pg_catalog.format(%L, %s) as key_text, (%s) as differs %s %s',
-    key_format, tandem._each(b.modern_key, 'mm.%I'), differs,
-    tandem._each(fwd_cols, ', mm.%1$I is distinct from fv.f%2$s as fd%2$s', ''),
-    tandem._each(bwd_cols, ', row(fb%2$s.*) is distinct from row(fv.*) as bd%2$s', ''));
+  -- each legacy column against the backward mapping of the modern row; each compared once.
+  compared := pg_catalog.format('select pg_catalog.format(%L, %s) as key_text %s %s',
+    key_format, tandem._each(b.modern_key, 'mm.%I'),
+    tandem._each(fwd_cols, ', mm.%1$I is distinct from fv.f%2$s as fd%2$s', ''), legacy_differs);
   if b.kind = 'table' then
     -- From each modern row to the legacy row its backward key names.
     compared := compared || pg_catalog.format('
@@ -1880,13 +1887,15 @@ begin
   end if;
   compared := compared || pg_catalog.format('
       cross join lateral (select %s from (select mm.*) as m) as bv
-      %s
       where (select (%s) from (select legacy.*) as l)',
-    coalesce(nullif(tandem._each(bwd_exprs, '(%s) as e%2$s'), ''), 'null as e0'), extra_joins, coalesce(b.filter, 'true'));
+    coalesce(nullif(tandem._each(bwd_exprs, '(%s) as e%2$s'), ''), 'null as e0'), coalesce(b.filter, 'true'));
   if b.kind = 'distinct' then
     -- A value is equal when every legacy row holding it is.
-    compared := pg_catalog.format('select key_text, bool_or(differs) as differs %s %s from (%s) as per_row group by key_text',
-      tandem._each(fwd_cols, ', bool_or(fd%2$s) as fd%2$s', ''), tandem._each(bwd_cols, ', bool_or(bd%2$s) as bd%2$s', ''), compared);
+    compared := pg_catalog.format('select key_text, bool_or(%s) as differs %s %s from (%s) as per_row group by key_text',
+      differs, tandem._each(fwd_cols, ', bool_or(fd%2$s) as fd%2$s', ''), tandem._each(bwd_cols, ', bool_or(bd%2$s) as bd%2$s', ''), compared);
+  else
+    compared := pg_catalog.format('select key_text, (%s) as differs %s %s from (%s) as per_row',
+      differs, tandem._each(fwd_cols, ', fd%2$s', ''), tandem._each(bwd_cols, ', bd%2$s', ''), compared);
   end if;
   return pg_catalog.format($q$
     with l as (

@@ -1,5 +1,5 @@
---! Previous: sha1:80b4c406c4422364ad21122a225bfaf6fa661840
---! Hash: sha1:6e2e7d225948897ef9e8c90da82ed5c4a279b56a
+--! Previous: sha1:1e045098b9cde7a7fb10183f804d7082f0d9aabd
+--! Hash: sha1:a8cb2e9b08a5565c433d2516240a75929f66932e
 --! Message: Expand: stores, brands, categories, products and transactions.store_id/product_id, bridged to the legacy tables
 
 -- Expand: the medallion Silver tables next to the legacy ones, kept in sync by tandem from now on.

@@ -1,5 +1,5 @@
---! Previous: sha1:6e2e7d225948897ef9e8c90da82ed5c4a279b56a
---! Hash: sha1:6fbc54e1ea3927fe733b72c68478fd0d238ac019
+--! Previous: sha1:a8cb2e9b08a5565c433d2516240a75929f66932e
+--! Hash: sha1:dc8ab73ca782b17588476ebcc6b100d85e2f3541
 --! Message: Index transactions.store_id concurrently
 
 --! no-transaction

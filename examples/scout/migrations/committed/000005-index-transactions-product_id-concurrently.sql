@@ -1,5 +1,5 @@
---! Previous: sha1:6fbc54e1ea3927fe733b72c68478fd0d238ac019
---! Hash: sha1:d72bd3004dca476a86d6e5a04116c7b251373609
+--! Previous: sha1:dc8ab73ca782b17588476ebcc6b100d85e2f3541
+--! Hash: sha1:7cd0208c79188501bf81218b23b7a1d12b305bc9
 --! Message: Index transactions.product_id concurrently
 
 --! no-transaction

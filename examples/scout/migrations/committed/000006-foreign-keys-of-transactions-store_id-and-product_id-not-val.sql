@@ -1,5 +1,5 @@
---! Previous: sha1:d72bd3004dca476a86d6e5a04116c7b251373609
---! Hash: sha1:3719cd3d833b584aae5b2b1827bd8f9b3c40001d
+--! Previous: sha1:7cd0208c79188501bf81218b23b7a1d12b305bc9
+--! Hash: sha1:d9a3277b5130e478ea2bad15018367c8c1f40d5b
 --! Message: Foreign keys of transactions.store_id and product_id, not valid
 
 -- After the backfill, stores and products hold every row transactions refer to: add the foreign keys

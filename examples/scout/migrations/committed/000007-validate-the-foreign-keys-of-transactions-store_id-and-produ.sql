@@ -1,5 +1,5 @@
---! Previous: sha1:3719cd3d833b584aae5b2b1827bd8f9b3c40001d
---! Hash: sha1:11baa1b77f1f4c9760d8bfc2f5f288c15c74eb3e
+--! Previous: sha1:d9a3277b5130e478ea2bad15018367c8c1f40d5b
+--! Hash: sha1:b5fdbe65c05b2db17f28dfe99cba65bf7fc6f889
 --! Message: Validate the foreign keys of transactions.store_id and product_id
 
 -- The backfill has filled store_id and product_id: validate their foreign keys. VALIDATE CONSTRAINT

@@ -1,5 +1,5 @@
---! Previous: sha1:11baa1b77f1f4c9760d8bfc2f5f288c15c74eb3e
---! Hash: sha1:33f2d70c9a67c2c1a48f72547c2adbdd795a6979
+--! Previous: sha1:b5fdbe65c05b2db17f28dfe99cba65bf7fc6f889
+--! Hash: sha1:b95ba3f7fbe3a0600793d55c9274f62cf7985a8d
 --! Message: Cutover: geography and organization become compatibility views; the Silver and Gold layers
 
 -- Cutover: the medallion tables become the source of truth. geography and organization become

@@ -1,5 +1,5 @@
---! Previous: sha1:33f2d70c9a67c2c1a48f72547c2adbdd795a6979
---! Hash: sha1:68762201a6ce77537f2ad5a3c4ee2672de233830
+--! Previous: sha1:b95ba3f7fbe3a0600793d55c9274f62cf7985a8d
+--! Hash: sha1:a46584c629653f5952c812247af31b0b94a276b1
 --! Message: Contract: drop the archives and transactions' legacy columns
 
 -- Contract: the archives of geography and organization and transactions' legacy columns go. The

@@ -1,5 +1,5 @@
---! Previous: sha1:0d800f28b9d06fd613b33340a7dc976003468174
---! Hash: sha1:38076b062d5c7d37dcf56fa28e4c8a29991e29f8
+--! Previous: sha1:f734f493a695fc7135f10c862f996dfa6e70c5cb
+--! Hash: sha1:2325173f43e3f40fdb2836ccc4fd36dc7eae26fb
 --! Message: Expand: gift_cards, gift_card_transactions, referral_profiles and referral_rewards, bridged to square_existing_clients
 
 -- Expand: gift cards and referral profiles move out of square_existing_clients into their own tables,

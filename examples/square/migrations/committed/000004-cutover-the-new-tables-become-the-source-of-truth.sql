@@ -1,5 +1,5 @@
---! Previous: sha1:38076b062d5c7d37dcf56fa28e4c8a29991e29f8
---! Hash: sha1:49ede6a79c45903f6e3a02f068514d01c06d59f7
+--! Previous: sha1:2325173f43e3f40fdb2836ccc4fd36dc7eae26fb
+--! Hash: sha1:855d25d61901a6c05ad0bb8183685499ac5a92ee
 --! Message: Cutover: the new tables become the source of truth
 
 -- Cutover: gift_cards and referral_profiles are the source of truth. square_existing_clients keeps its

@@ -1,5 +1,5 @@
---! Previous: sha1:49ede6a79c45903f6e3a02f068514d01c06d59f7
---! Hash: sha1:4bffcc35cb296ed8bb0aed7d264a345a16537bea
+--! Previous: sha1:855d25d61901a6c05ad0bb8183685499ac5a92ee
+--! Hash: sha1:92d2ae524831ded6a0c4400880fd359b2371f9fc
 --! Message: Contract: drop the gift card and referral columns from square_existing_clients
 
 -- Contract: the gift card and referral columns leave square_existing_clients. Verified once more
