@@ -1,5 +1,5 @@
---! Previous: sha1:1e045098b9cde7a7fb10183f804d7082f0d9aabd
---! Hash: sha1:a8cb2e9b08a5565c433d2516240a75929f66932e
+--! Previous: sha1:cdb87bbc957e300b045f9793b5a428ce7373ae09
+--! Hash: sha1:48350e164894f247970cc5c7138c44d43eec18cf
 --! Message: Expand: stores, brands, categories, products and transactions.store_id/product_id, bridged to the legacy tables
 
 -- Expand: the medallion Silver tables next to the legacy ones, kept in sync by tandem from now on.

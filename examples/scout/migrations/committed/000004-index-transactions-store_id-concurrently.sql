@@ -1,5 +1,5 @@
---! Previous: sha1:a8cb2e9b08a5565c433d2516240a75929f66932e
---! Hash: sha1:dc8ab73ca782b17588476ebcc6b100d85e2f3541
+--! Previous: sha1:48350e164894f247970cc5c7138c44d43eec18cf
+--! Hash: sha1:27b0029ea528b3e579e246c20e8e1c5ec80364bf
 --! Message: Index transactions.store_id concurrently
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:dc8ab73ca782b17588476ebcc6b100d85e2f3541
---! Hash: sha1:7cd0208c79188501bf81218b23b7a1d12b305bc9
+--! Previous: sha1:27b0029ea528b3e579e246c20e8e1c5ec80364bf
+--! Hash: sha1:b75afc8cb56310007a05bea6bfe2dbf18f755bf3
 --! Message: Index transactions.product_id concurrently
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:7cd0208c79188501bf81218b23b7a1d12b305bc9
---! Hash: sha1:d9a3277b5130e478ea2bad15018367c8c1f40d5b
+--! Previous: sha1:b75afc8cb56310007a05bea6bfe2dbf18f755bf3
+--! Hash: sha1:9c048c6968b20ff1c327b17b013a09fd6a3e027a
 --! Message: Foreign keys of transactions.store_id and product_id, not valid
 
 -- After the backfill, stores and products hold every row transactions refer to: add the foreign keys

@@ -1,5 +1,5 @@
---! Previous: sha1:d9a3277b5130e478ea2bad15018367c8c1f40d5b
---! Hash: sha1:b5fdbe65c05b2db17f28dfe99cba65bf7fc6f889
+--! Previous: sha1:9c048c6968b20ff1c327b17b013a09fd6a3e027a
+--! Hash: sha1:3465168d56eb1789773ef0360b3c5ab50bc4d74b
 --! Message: Validate the foreign keys of transactions.store_id and product_id
 
 -- The backfill has filled store_id and product_id: validate their foreign keys. VALIDATE CONSTRAINT

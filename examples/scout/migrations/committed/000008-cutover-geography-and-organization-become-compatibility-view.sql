@@ -1,5 +1,5 @@
---! Previous: sha1:b5fdbe65c05b2db17f28dfe99cba65bf7fc6f889
---! Hash: sha1:b95ba3f7fbe3a0600793d55c9274f62cf7985a8d
+--! Previous: sha1:3465168d56eb1789773ef0360b3c5ab50bc4d74b
+--! Hash: sha1:564a7682fb3e43cdb4984a67d1e66990a51f6abf
 --! Message: Cutover: geography and organization become compatibility views; the Silver and Gold layers
 
 -- Cutover: the medallion tables become the source of truth. geography and organization become

@@ -1,5 +1,5 @@
---! Previous: sha1:b95ba3f7fbe3a0600793d55c9274f62cf7985a8d
---! Hash: sha1:a46584c629653f5952c812247af31b0b94a276b1
+--! Previous: sha1:564a7682fb3e43cdb4984a67d1e66990a51f6abf
+--! Hash: sha1:c15eef8d3f4104de20b33ed29413a300c5b84cad
 --! Message: Contract: drop the archives and transactions' legacy columns
 
 -- Contract: the archives of geography and organization and transactions' legacy columns go. The

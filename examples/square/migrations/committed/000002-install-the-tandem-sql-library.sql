@@ -1,5 +1,5 @@
 --! Previous: sha1:dbcdbe4d17cb1e81c0aa214bc818800e04171e4b
---! Hash: sha1:f734f493a695fc7135f10c862f996dfa6e70c5cb
+--! Hash: sha1:4914185262c66eacd10c2ea2963ffd12fda8f475
 --! Message: Install the tandem SQL library
 
 --! Included tandem/install.sql
@@ -947,9 +947,11 @@ $$;
 /*
  * Inserts and deletes on the legacy table sync once per statement, from the statement's transition
  * table: a multi-row INSERT … SELECT costs one more INSERT … SELECT, not one trigger call per row.
- * A delete removes the twins one index lookup at a time: a join with the modern table would be
- * planned once, for the size of the first statement, and kept for all the others (a plan made for a
- * large delete would scan the whole modern table for each small one).
+ * A delete looks its twins up by key in the modern key's index, never by a join with the modern
+ * table: a join would be planned once, for the size of the first statement, and kept for all the
+ * others (a plan made for a large delete would scan the whole modern table for each small one). With
+ * a one-column key that is one `= any(array)` index scan, whatever the size; with a longer key, one
+ * lookup per row.
  * Updates stay row by row: a transition table does not pair an old row with its new version, a key
  * change needs that pairing, and pairing two transition tables has the same planning trap.
  */
@@ -980,11 +982,16 @@ begin
     case when b.kind = 'distinct' then 'distinct on (' || tandem._each(key_exprs, '(%s)') || ')' else '' end,
     tandem._each(key_exprs || other_exprs, '(%s)'),
     coalesce(b.filter, 'true'), tandem._each(b.modern_key, '%I'), upsert_conflict);
-  delete_rows := pg_catalog.format('for gone in select %s from tandem_rows_placeholder as l where (%s) loop
+  if cardinality(b.modern_key) = 1 then
+    delete_rows := pg_catalog.format('delete from %s as modern where modern.%I = any (array(select (%s)::%s from tandem_rows_placeholder as l where (%s)));',
+      mq, b.modern_key[1], key_exprs[1], tandem._column_type(b.modern, b.modern_key[1]), coalesce(b.filter, 'true'));
+  else
+    delete_rows := pg_catalog.format('for gone in select %s from tandem_rows_placeholder as l where (%s) loop
       delete from %s as modern where (%s) = (%s);
     end loop;',
-    tandem._each(key_exprs, '(%s) as k%2$s'), coalesce(b.filter, 'true'),
-    mq, tandem._each(b.modern_key, 'modern.%I'), tandem._each(b.modern_key, 'gone.k%2$s'));
+      tandem._each(key_exprs, '(%s) as k%2$s'), coalesce(b.filter, 'true'),
+      mq, tandem._each(b.modern_key, 'modern.%I'), tandem._each(b.modern_key, 'gone.k%2$s'));
+  end if;
   if b.kind = 'distinct' then
     delete_rows := 'null; -- a distinct value stays when legacy rows go';
   end if;
@@ -2213,6 +2220,7 @@ declare
   all_exprs text[];
   bad text;
   lookups text;
+  lookup_grants jsonb;
 begin
   select n.nspname, c.relname into schema_name, legacy_name
   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = b.legacy;
@@ -2310,6 +2318,26 @@ begin
       statements := statements || pg_catalog.format('grant %s on %s to %s', item->>'privilege', mq, item->>'grantee');
     end if;
   end loop;
+  -- Who may write through the view also writes the values of the distinct bridges of the same legacy
+  -- table (a new brand), and the forward mapping may read them: they get what that takes (rollback
+  -- takes it back; the view and these grants outlive contract).
+  select coalesce(pg_catalog.jsonb_agg(distinct pg_catalog.jsonb_build_object(
+           'grantee', case when a.grantee = 0 then 'public' else pg_catalog.quote_ident(r.rolname) end,
+           'privilege', p.privilege, 'table', tandem._qualified(d.modern), 'new_on_modern', true)), '[]')
+    into lookup_grants
+  from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) as a
+  left join pg_catalog.pg_roles r on r.oid = a.grantee
+  cross join tandem.bridge d
+  cross join pg_catalog.unnest(array['SELECT', 'INSERT', 'UPDATE']) as p(privilege)
+  where c.oid = b.legacy and a.grantee <> c.relowner and a.privilege_type in ('INSERT', 'UPDATE')
+    and d.migration = b.migration and d.legacy = b.legacy and d.kind = 'distinct'
+    and not exists (select from pg_catalog.pg_class t, pg_catalog.aclexplode(t.relacl) as x
+                    where t.oid = d.modern and x.grantee = a.grantee and x.privilege_type = p.privilege)
+    and (a.grantee = 0 or not pg_catalog.has_table_privilege(a.grantee, d.modern, p.privilege));
+  for item in select * from pg_catalog.jsonb_array_elements(lookup_grants) loop
+    statements := statements || pg_catalog.format('grant %s on %s to %s', item->>'privilege', item->>'table', item->>'grantee');
+  end loop;
+  grants := grants || lookup_grants;
 
   -- Writes through the view go to the modern table (and from there, by sync, to the archive); what
   -- RETURNING shows is the legacy row computed back from the modern row as written.
@@ -2418,7 +2446,8 @@ begin
         || pg_catalog.format('alter table %s add constraint %I %s not valid', item->>'table', item->>'name', item->>'legacy_definition');
     end loop;
     for item in select * from pg_catalog.jsonb_array_elements(state.grants) where (value->>'new_on_modern')::boolean loop
-      statements := statements || pg_catalog.format('revoke %s on %s from %s', item->>'privilege', tandem._qualified(b.modern), item->>'grantee');
+      statements := statements || pg_catalog.format('revoke %s on %s from %s', item->>'privilege',
+                                                    coalesce(item->>'table', tandem._qualified(b.modern)), item->>'grantee');
     end loop;
     perform tandem._ddl(statements);
     delete from tandem.cutover where bridge_id = b.id;

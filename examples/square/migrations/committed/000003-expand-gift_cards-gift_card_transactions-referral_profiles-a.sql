@@ -1,5 +1,5 @@
---! Previous: sha1:f734f493a695fc7135f10c862f996dfa6e70c5cb
---! Hash: sha1:2325173f43e3f40fdb2836ccc4fd36dc7eae26fb
+--! Previous: sha1:4914185262c66eacd10c2ea2963ffd12fda8f475
+--! Hash: sha1:2236376f17d5c6053017fc1954fa33a2bb5893be
 --! Message: Expand: gift_cards, gift_card_transactions, referral_profiles and referral_rewards, bridged to square_existing_clients
 
 -- Expand: gift cards and referral profiles move out of square_existing_clients into their own tables,

@@ -1,5 +1,5 @@
---! Previous: sha1:2325173f43e3f40fdb2836ccc4fd36dc7eae26fb
---! Hash: sha1:855d25d61901a6c05ad0bb8183685499ac5a92ee
+--! Previous: sha1:2236376f17d5c6053017fc1954fa33a2bb5893be
+--! Hash: sha1:6156cd288cbaad282fb1fa9a861bb9fe9d0b3b63
 --! Message: Cutover: the new tables become the source of truth
 
 -- Cutover: gift_cards and referral_profiles are the source of truth. square_existing_clients keeps its

@@ -1,5 +1,5 @@
---! Previous: sha1:855d25d61901a6c05ad0bb8183685499ac5a92ee
---! Hash: sha1:92d2ae524831ded6a0c4400880fd359b2371f9fc
+--! Previous: sha1:6156cd288cbaad282fb1fa9a861bb9fe9d0b3b63
+--! Hash: sha1:29811029e737715da5c51884994ae0bc3d39a823
 --! Message: Contract: drop the gift card and referral columns from square_existing_clients
 
 -- Contract: the gift card and referral columns leave square_existing_clients. Verified once more
