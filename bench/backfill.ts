@@ -72,7 +72,7 @@ export async function batchPlan(client: pg.Client, migration: string, batchSize:
       seqScan,
       words: seqScan
         ? `The plan of a batch of ${count(batchSize)} (EXPLAIN, this run) joins its keys to the legacy table through a Seq Scan of the whole table: every batch reads every row, so the backfill's time grows with the square of the table's size until the planner prefers the index.`
-        : `The plan of a batch of ${count(batchSize)} (EXPLAIN, this run) finds its rows through the primary key index.`,
+        : `The plan of a batch of ${count(batchSize)} (EXPLAIN, this run) reads its keys through the primary key index and fetches the rows to lock by ctid.`,
     };
   } finally {
     await client.query('rollback');
@@ -246,7 +246,7 @@ export async function backfill(context: BenchContext): Promise<SectionResult> {
       const largest = parts.reduce((a, b) => (b.us > a.us ? b : a));
       const us = (value: number) => (value > 0 ? `${number(value)} µs` : '≈ 0 µs');
       online.goal!.explanation =
-        `a batch is one statement that reads ${count(sizes.batchSize)} keys, looks each row up again by key to lock it FOR SHARE ` +
+        `a batch is one statement that reads ${count(sizes.batchSize)} keys, fetches each row again by its ctid to lock it FOR SHARE ` +
         `(so that a concurrent writer of the row waits for the batch instead of being overwritten by it), and upserts the twins with ` +
         `ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM (so that a second run writes nothing); each batch also records its progress ` +
         `and an event. Measured in this run on the same rows, per row: the offline copy takes ${us(offlineUs)}; ` +

@@ -257,7 +257,7 @@ export async function syncCost(context: BenchContext): Promise<SectionResult> {
             op === 'update'
               ? 'updates sync row by row (a PL/pgSQL call and a one-row upsert per changed row, so that a key change can move its twin)'
               : op === 'delete'
-                ? 'deletes sync a statement at a time from a transition table, removing each twin by its own index lookup (a join would be planned once, for the first statement\'s size, and kept)'
+                ? 'deletes sync a statement at a time from a transition table, removing the twins in one `= any(array)` index scan (never a join with the modern table, which would be planned once, for the first statement\'s size, and kept)'
                 : 'inserts sync a statement at a time from a transition table';
           bridge.goal!.explanation =
             `${how}. Per changed row, measured in this run against (a): the bridge adds ${us(extra('bridge'))}; ` +
