@@ -238,7 +238,7 @@ export async function backfill(context: BenchContext): Promise<SectionResult> {
         { what: 'copying in keyset batches, one transaction each', short: 'batching', us: perRow(limits.keysetSeconds) - offlineUs },
         { what: 'the idempotent upsert instead of a plain insert', short: 'the upsert', us: perRow(limits.keysetUpsertSeconds) - perRow(limits.keysetSeconds) },
         {
-          what: "the rest of the backfill's batch (each row looked up again by key and locked FOR SHARE, the progress row and event, the concurrent writer)",
+          what: "the rest of the backfill's batch (each row fetched again by ctid and locked FOR SHARE, the progress row and event, the concurrent writer)",
           short: "the rest of the backfill's batch",
           us: perRow(summarise(onlineTimes).median) - perRow(limits.keysetUpsertSeconds),
         },

@@ -29,14 +29,17 @@ export async function prepareVerifiedPair(client: pg.Client, schema: string, mig
  * per legacy column. Written out by hand for this bridge, to time that part alone.
  */
 const BACKWARD_CHECK = `
-  select count(*) filter (where row(fb1.*) is distinct from row(fv.*) or row(fb2.*) is distinct from row(fv.*) or row(fb3.*) is distinct from row(fv.*))
+  select count(*) filter (where
+      case when l_balance is not distinct from bv.e1 then false
+           else (select row(fb.*) is distinct from row(fv.*) from (select id as k, bv.e1::numeric as f1, l_email as f2, split_part(l_name, ' ', 1) as f3, nullif(split_part(l_name, ' ', 2), '') as f4) as fb) end
+   or case when l_email is not distinct from bv.e2 then false
+           else (select row(fb.*) is distinct from row(fv.*) from (select id as k, l_balance::numeric as f1, bv.e2 as f2, split_part(l_name, ' ', 1) as f3, nullif(split_part(l_name, ' ', 2), '') as f4) as fb) end
+   or case when l_name is not distinct from bv.e3 then false
+           else (select row(fb.*) is distinct from row(fv.*) from (select id as k, l_balance::numeric as f1, l_email as f2, split_part(bv.e3, ' ', 1) as f3, nullif(split_part(bv.e3, ' ', 2), '') as f4) as fb) end)
   from (select m.*, l.id, l.full_name as l_name, l.email as l_email, l.balance as l_balance
         from v.client as m join v.customer as l on l.id = m.client_id) as q
   cross join lateral (select id as k, l_balance::numeric as f1, l_email as f2, split_part(l_name, ' ', 1) as f3, nullif(split_part(l_name, ' ', 2), '') as f4) as fv
-  cross join lateral (select q.balance::text as e1, q.email as e2, concat_ws(' ', q.first_name, q.last_name) as e3) as bv
-  cross join lateral (select id as k, bv.e1::numeric as f1, l_email as f2, split_part(l_name, ' ', 1) as f3, nullif(split_part(l_name, ' ', 2), '') as f4) as fb1
-  cross join lateral (select id as k, l_balance::numeric as f1, bv.e2 as f2, split_part(l_name, ' ', 1) as f3, nullif(split_part(l_name, ' ', 2), '') as f4) as fb2
-  cross join lateral (select id as k, l_balance::numeric as f1, l_email as f2, split_part(bv.e3, ' ', 1) as f3, nullif(split_part(bv.e3, ' ', 2), '') as f4) as fb3`;
+  cross join lateral (select q.balance::text as e1, q.email as e2, concat_ws(' ', q.first_name, q.last_name) as e3) as bv`;
 
 /** A timed verify_migration; fails the benchmark if the tables differ (the figures would mean nothing). */
 export async function timedVerify(client: pg.Client, migration: string): Promise<number> {
@@ -156,10 +159,10 @@ export async function verification(context: BenchContext): Promise<SectionResult
     // Both misses have one cause: what verify_migration spends per row on comparing values.
     const comparisonCost =
       `Measured in this run, against the bare join (${number(bareTime.median)} s): the join comparing each modern column with the forward mapping of ` +
-      `its legacy row takes ${ratioTo(compared)}; comparing the legacy columns as verify_migration does (each one replaced by the backward ` +
-      `mapping of the modern row, the row mapped forward again, and the whole mapped row compared: three row comparisons per row) ` +
-      `${ratioTo(backward)}; verify_migration ${times(limitRatio)}, ${perRow(verifyTime.median)} per row. Its generated statement also ` +
-      `evaluates every comparison twice: once in the row's verdict and once in its column's count.`;
+      `its legacy row takes ${ratioTo(compared)}; comparing the legacy columns as verify_migration does (each legacy value against the ` +
+      `backward mapping of the modern row, and where the two differ, the row mapped forward again with that value) ` +
+      `${ratioTo(backward)}; verify_migration ${times(limitRatio)}, ${perRow(verifyTime.median)} per row. It also joins the two tables ` +
+      `twice: once for the counts and the rows missing either way, once for the values.`;
     if (!verifyFigure.goal!.met) verifyFigure.goal!.explanation = `the time goes to comparing values, not to reading the tables. ${comparisonCost}`;
     if (!rowByRowFigure.goal!.met) {
       rowByRowFigure.goal!.explanation =
