@@ -1,5 +1,5 @@
---! Previous: sha1:cdb87bbc957e300b045f9793b5a428ce7373ae09
---! Hash: sha1:48350e164894f247970cc5c7138c44d43eec18cf
+--! Previous: sha1:3c9dfbdd5ea1701035f7692ca1a222a6ed9265dd
+--! Hash: sha1:ae672cb982b6c9c2bd23384e1a2c284d51569daf
 --! Message: Expand: stores, brands, categories, products and transactions.store_id/product_id, bridged to the legacy tables
 
 -- Expand: the medallion Silver tables next to the legacy ones, kept in sync by tandem from now on.

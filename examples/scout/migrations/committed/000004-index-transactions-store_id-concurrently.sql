@@ -1,5 +1,5 @@
---! Previous: sha1:48350e164894f247970cc5c7138c44d43eec18cf
---! Hash: sha1:27b0029ea528b3e579e246c20e8e1c5ec80364bf
+--! Previous: sha1:ae672cb982b6c9c2bd23384e1a2c284d51569daf
+--! Hash: sha1:610973992b16340906a620008d1fb676d3141729
 --! Message: Index transactions.store_id concurrently
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:27b0029ea528b3e579e246c20e8e1c5ec80364bf
---! Hash: sha1:b75afc8cb56310007a05bea6bfe2dbf18f755bf3
+--! Previous: sha1:610973992b16340906a620008d1fb676d3141729
+--! Hash: sha1:b583318a4e5f0739650d542f60ac77f968af07ad
 --! Message: Index transactions.product_id concurrently
 
 --! no-transaction

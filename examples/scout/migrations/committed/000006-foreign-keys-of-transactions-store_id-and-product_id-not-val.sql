@@ -1,5 +1,5 @@
---! Previous: sha1:b75afc8cb56310007a05bea6bfe2dbf18f755bf3
---! Hash: sha1:9c048c6968b20ff1c327b17b013a09fd6a3e027a
+--! Previous: sha1:b583318a4e5f0739650d542f60ac77f968af07ad
+--! Hash: sha1:3e1edc4cfa59ec77550ee1cb452a45ec820e2b5b
 --! Message: Foreign keys of transactions.store_id and product_id, not valid
 
 -- After the backfill, stores and products hold every row transactions refer to: add the foreign keys

@@ -1,5 +1,5 @@
---! Previous: sha1:9c048c6968b20ff1c327b17b013a09fd6a3e027a
---! Hash: sha1:3465168d56eb1789773ef0360b3c5ab50bc4d74b
+--! Previous: sha1:3e1edc4cfa59ec77550ee1cb452a45ec820e2b5b
+--! Hash: sha1:dcff43d2fb43abe78d6845e8b1fc6e26d4b9819d
 --! Message: Validate the foreign keys of transactions.store_id and product_id
 
 -- The backfill has filled store_id and product_id: validate their foreign keys. VALIDATE CONSTRAINT

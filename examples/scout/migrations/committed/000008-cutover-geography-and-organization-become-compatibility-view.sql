@@ -1,5 +1,5 @@
---! Previous: sha1:3465168d56eb1789773ef0360b3c5ab50bc4d74b
---! Hash: sha1:564a7682fb3e43cdb4984a67d1e66990a51f6abf
+--! Previous: sha1:dcff43d2fb43abe78d6845e8b1fc6e26d4b9819d
+--! Hash: sha1:b8ad16acc79619c3bfb83254f13389180f30726f
 --! Message: Cutover: geography and organization become compatibility views; the Silver and Gold layers
 
 -- Cutover: the medallion tables become the source of truth. geography and organization become

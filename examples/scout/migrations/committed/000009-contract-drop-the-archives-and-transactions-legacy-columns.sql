@@ -1,5 +1,5 @@
---! Previous: sha1:564a7682fb3e43cdb4984a67d1e66990a51f6abf
---! Hash: sha1:c15eef8d3f4104de20b33ed29413a300c5b84cad
+--! Previous: sha1:b8ad16acc79619c3bfb83254f13389180f30726f
+--! Hash: sha1:8d21824cdc2ff200a7e4b4828d1a5818e38fa9e4
 --! Message: Contract: drop the archives and transactions' legacy columns
 
 -- Contract: the archives of geography and organization and transactions' legacy columns go. The

@@ -1,5 +1,5 @@
 --! Previous: sha1:dbcdbe4d17cb1e81c0aa214bc818800e04171e4b
---! Hash: sha1:4914185262c66eacd10c2ea2963ffd12fda8f475
+--! Hash: sha1:cb2510c27c719c5617664beffedfafe50b0ae49e
 --! Message: Install the tandem SQL library
 
 --! Included tandem/install.sql
@@ -1844,6 +1844,7 @@ declare
   forward_tuple text;
   compared text;
   legacy_differs text;
+  key_text text;
 begin
   if b.kind = 'columns' then
     -- One table: every row is its own twin, its key the primary key.
@@ -1851,6 +1852,8 @@ begin
   end if;
   fwd_exprs := array(select b.forward->>c from pg_catalog.unnest(fwd_cols) as c);
   bwd_exprs := array(select b.backward->>c from pg_catalog.unnest(bwd_cols) as c);
+  -- A differing row's key as text ('id=42'), for the sample keys; a format() template of _each, so % doubled.
+  key_text := pg_catalog.replace(pg_catalog.format('pg_catalog.format(%L, %s)', key_format, tandem._each(b.modern_key, 'k%2$s')), '%', '%%');
   -- Legacy values are compared through the forward mapping: the key and forward expressions.
   forward_tuple := tandem._each(key_exprs, '(%s) as k%2$s') || tandem._each(fwd_exprs, ', (%s) as f%2$s', '');
   differs := coalesce(nullif(tandem._each(fwd_cols, 'fd%2$s', ' or ')
@@ -1870,8 +1873,9 @@ begin
      from pg_catalog.unnest(bwd_cols) with ordinality as u(c, i));
   -- Twins present on both sides: each modern column against the forward mapping of the legacy row,
   -- each legacy column against the backward mapping of the modern row; each compared once.
-  compared := pg_catalog.format('select pg_catalog.format(%L, %s) as key_text %s %s',
-    key_format, tandem._each(b.modern_key, 'mm.%I'),
+  -- The key's values are carried, and printed only for the sample keys of the rows that differ.
+  compared := pg_catalog.format('select %s %s %s',
+    tandem._each(b.modern_key, 'mm.%I as k%2$s'),
     tandem._each(fwd_cols, ', mm.%1$I is distinct from fv.f%2$s as fd%2$s', ''), legacy_differs);
   if b.kind = 'table' then
     -- From each modern row to the legacy row its backward key names.
@@ -1896,13 +1900,16 @@ begin
       cross join lateral (select %s from (select mm.*) as m) as bv
       where (select (%s) from (select legacy.*) as l)',
     coalesce(nullif(tandem._each(bwd_exprs, '(%s) as e%2$s'), ''), 'null as e0'), coalesce(b.filter, 'true'));
+  -- offset 0 keeps this a subquery of its own: each comparison is then computed once per row, where
+  -- a flattened one would be computed again inside every count and sample it feeds.
+  compared := compared || ' offset 0';
   if b.kind = 'distinct' then
     -- A value is equal when every legacy row holding it is.
-    compared := pg_catalog.format('select key_text, bool_or(%s) as differs %s %s from (%s) as per_row group by key_text',
-      differs, tandem._each(fwd_cols, ', bool_or(fd%2$s) as fd%2$s', ''), tandem._each(bwd_cols, ', bool_or(bd%2$s) as bd%2$s', ''), compared);
+    compared := pg_catalog.format('select %s, bool_or(%s) as differs %s %s from (%s) as per_row group by %s',
+      tandem._each(b.modern_key, 'k%2$s'), differs, tandem._each(fwd_cols, ', bool_or(fd%2$s) as fd%2$s', ''), tandem._each(bwd_cols, ', bool_or(bd%2$s) as bd%2$s', ''), compared, tandem._each(b.modern_key, 'k%2$s'));
   else
-    compared := pg_catalog.format('select key_text, (%s) as differs %s %s from (%s) as per_row',
-      differs, tandem._each(fwd_cols, ', fd%2$s', ''), tandem._each(bwd_cols, ', bd%2$s', ''), compared);
+    compared := pg_catalog.format('select %s, (%s) as differs %s %s from (%s) as per_row',
+      tandem._each(b.modern_key, 'k%2$s'), differs, tandem._each(fwd_cols, ', fd%2$s', ''), tandem._each(bwd_cols, ', bd%2$s', ''), compared);
   end if;
   return pg_catalog.format($q$
     with l as (
@@ -1941,8 +1948,8 @@ begin
     case when b.kind = 'distinct' then 'distinct' else '' end,
     case when b.kind = 'columns' then coalesce(b.filter, 'true') else 'true' end,
     b.kind = 'distinct', compared,
-    tandem._each(fwd_cols, ', count(*) filter (where fd%2$s) as fn%2$s, (pg_catalog.array_agg(key_text order by key_text) filter (where fd%2$s))[1:5] as fs%2$s', '')
-      || tandem._each(bwd_cols, ', count(*) filter (where bd%2$s) as bn%2$s, (pg_catalog.array_agg(key_text order by key_text) filter (where bd%2$s))[1:5] as bs%2$s', ''),
+    tandem._each(fwd_cols, ', count(*) filter (where fd%2$s) as fn%2$s, (pg_catalog.array_agg(' || key_text || ' order by ' || key_text || ') filter (where fd%2$s))[1:5] as fs%2$s', '')
+      || tandem._each(bwd_cols, ', count(*) filter (where bd%2$s) as bn%2$s, (pg_catalog.array_agg(' || key_text || ' order by ' || key_text || ') filter (where bd%2$s))[1:5] as bs%2$s', ''),
     b.name, b.id,
     tandem._each(fwd_cols, ', (''column:%1$s'', 0, c.fn%2$s, c.fn%2$s, c.fs%2$s)', '')
       || tandem._each(bwd_cols, ', (''legacy_column:%1$s'', 0, c.bn%2$s, c.bn%2$s, c.bs%2$s)', ''));

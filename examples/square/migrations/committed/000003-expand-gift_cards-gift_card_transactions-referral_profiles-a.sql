@@ -1,5 +1,5 @@
---! Previous: sha1:4914185262c66eacd10c2ea2963ffd12fda8f475
---! Hash: sha1:2236376f17d5c6053017fc1954fa33a2bb5893be
+--! Previous: sha1:cb2510c27c719c5617664beffedfafe50b0ae49e
+--! Hash: sha1:c57e541b1c7ca958312813eee7d8817200328684
 --! Message: Expand: gift_cards, gift_card_transactions, referral_profiles and referral_rewards, bridged to square_existing_clients
 
 -- Expand: gift cards and referral profiles move out of square_existing_clients into their own tables,

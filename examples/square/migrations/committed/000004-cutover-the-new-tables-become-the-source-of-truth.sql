@@ -1,5 +1,5 @@
---! Previous: sha1:2236376f17d5c6053017fc1954fa33a2bb5893be
---! Hash: sha1:6156cd288cbaad282fb1fa9a861bb9fe9d0b3b63
+--! Previous: sha1:c57e541b1c7ca958312813eee7d8817200328684
+--! Hash: sha1:cf0882a298ee01c7900355d3ae33355458df8c92
 --! Message: Cutover: the new tables become the source of truth
 
 -- Cutover: gift_cards and referral_profiles are the source of truth. square_existing_clients keeps its

@@ -1,5 +1,5 @@
---! Previous: sha1:6156cd288cbaad282fb1fa9a861bb9fe9d0b3b63
---! Hash: sha1:29811029e737715da5c51884994ae0bc3d39a823
+--! Previous: sha1:cf0882a298ee01c7900355d3ae33355458df8c92
+--! Hash: sha1:2e8d49c434a2c175c3f34e108daef5e042003820
 --! Message: Contract: drop the gift card and referral columns from square_existing_clients
 
 -- Contract: the gift card and referral columns leave square_existing_clients. Verified once more
