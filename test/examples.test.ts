@@ -12,6 +12,7 @@ import { withDatabase } from '../src/db/urls.js';
 import { runLifecycle, silentReporter, succeeded, type LifecycleSummary } from '../src/examples/lifecycle.js';
 import { EXAMPLES, Releases, exampleCodegen, generateData, type ExampleName } from '../src/examples/project.js';
 import { freshDatabase, type TestDatabase } from './support/database.js';
+import { failures, unsynced } from './support/sql.js';
 
 const rootEnv = () => {
   const root = inject('testRootUrl');
@@ -59,20 +60,11 @@ async function verifiedExample(name: ExampleName, scale: number): Promise<{ db: 
   return { db, client };
 }
 
-/** Writes on one side only (no sync), as a bug or a hand-made fix would. */
-async function unsynced(client: pg.Client, sql: string) {
-  await client.query('begin');
-  await client.query('set local session_replication_role = replica');
-  await client.query(sql);
-  await client.query('commit');
-}
-
 /** The failing checks, as `bridge check mismatches`. */
 async function failing(client: pg.Client, migration: string): Promise<string[]> {
-  const { rows } = await client.query(
-    `select coalesce(bridge, '') as bridge, check_name, mismatches from tandem.verify_migration($1) where status = 'fail' and check_name <> 'consistency'`,
-    [migration]);
-  return rows.map((row) => `${row.bridge} ${row.check_name} ${row.mismatches}`.trim());
+  return (await failures(client, migration))
+    .filter((check) => check.check_name !== 'consistency')
+    .map((check) => `${check.bridge ?? ''} ${check.check_name} ${check.mismatches}`.trim());
 }
 
 describe('Scout medallion', () => {

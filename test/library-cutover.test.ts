@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
+import { connectAs, connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { backfill, failures, phase, rows, sqlError } from './support/sql.js';
 
 let db: ConnectedDatabase;
@@ -39,11 +39,7 @@ beforeAll(async () => {
       backward => $$\{"full_name": "concat_ws(' ', first_name, last_name)", "email": "email", "tenant": "tenant"}$$);
     select tandem.expand('clients');
   `);
-  const url = new URL(db.url);
-  url.username = 'tandem_cutover_app';
-  url.password = 'app';
-  app = new pg.Client({ connectionString: url.toString() });
-  await app.connect();
+  app = await connectAs(db.url, 'tandem_cutover_app', 'app');
 });
 afterAll(async () => {
   await app.end();

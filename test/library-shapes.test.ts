@@ -4,20 +4,14 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
-import { backfill, failures, phase, rows, sqlError } from './support/sql.js';
+import { connectAs, connectedDatabase, type ConnectedDatabase } from './support/database.js';
+import { backfill, failures, phase, rows, sqlError, unsynced as plant } from './support/sql.js';
 
 let db: ConnectedDatabase;
 let client: pg.Client;
 
 const call = async (sql: string) => Object.values((await client.query(sql)).rows[0] ?? {})[0];
-/** Writes on one side only, as if a bug or a manual fix had skipped the sync. */
-const unsynced = async (sql: string) => {
-  await client.query('begin');
-  await client.query(`set local session_replication_role = replica`);
-  await client.query(sql);
-  await client.query('commit');
-};
+const unsynced = (sql: string) => plant(client, sql);
 
 beforeAll(async () => {
   db = await connectedDatabase();
@@ -140,11 +134,7 @@ describe('cutover and contract', () => {
   beforeAll(async () => {
     await client.query(`drop role if exists tandem_shapes_app; create role tandem_shapes_app login password 'app';
                         grant usage on schema public to tandem_shapes_app; grant select, insert, update on item to tandem_shapes_app`);
-    const url = new URL(db.url);
-    url.username = 'tandem_shapes_app';
-    url.password = 'app';
-    app = new pg.Client({ connectionString: url.toString() });
-    await app.connect();
+    app = await connectAs(db.url, 'tandem_shapes_app', 'app');
   });
   afterAll(async () => {
     await app.end();

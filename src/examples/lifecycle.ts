@@ -10,7 +10,7 @@ import pg from 'pg';
 import { backfillBatch, verifyMigration, type VerifyMigrationResult } from '../../generated/tandem.queries.js';
 import type { DatabaseEnv } from '../db/provision.js';
 import { withDatabase } from '../db/urls.js';
-import { AppRunner, type AppStats, type QueryCheck, type Scenario } from './apps.js';
+import { AppRunner, countRows, type AppStats, type QueryCheck, type Scenario } from './apps.js';
 import { EXAMPLES, Releases, generateData, type ExampleName } from './project.js';
 import { scoutScenario } from './scout.js';
 import { squareScenario } from './square.js';
@@ -208,7 +208,5 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
 /** Rows of each table in the public schema (the legacy database before migration). */
 async function legacyCounts(client: pg.Client): Promise<Record<string, number>> {
   const { rows } = await client.query(`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`);
-  const counts: Record<string, number> = {};
-  for (const { relname } of rows) counts[relname] = Number((await client.query(`select count(*) as n from ${pg.escapeIdentifier(relname)}`)).rows[0].n);
-  return counts;
+  return countRows(client, rows.map((row) => row.relname as string));
 }

@@ -9,14 +9,6 @@ import * as legacyQueries from '../../examples/square/generated/legacy.queries.j
 import * as modernQueries from '../../examples/square/generated/modern.queries.js';
 import { countRows, transaction, type App, type Scenario } from './apps.js';
 
-/** The plan's own consistency rule: a code's total_referrals counts the clients who used it. */
-export const REFERRAL_TOTALS = `
-  select p.customer_id, p.total_referrals, count(r.customer_id) as referrals
-  from referral_profiles p left join referral_profiles r on r.used_referral_code = p.personal_code
-  where p.personal_code is not null
-  group by p.customer_id, p.total_referrals
-  having p.total_referrals <> count(r.customer_id)`;
-
 export function squareScenario(): Scenario {
   const clients = new Map<string, { by: string; usedCode: string | null }>();
   const cards = new Map<string, { customer: string; amountCents: number; by: string; movements: number }>();
@@ -181,7 +173,10 @@ export function squareScenario(): Scenario {
       for (const [customer, code] of codes) {
         if (codeOf.get(customer) !== code) lost.push(`referral code ${code} of ${customer} is ${codeOf.get(customer) ?? 'missing'}`);
       }
-      for (const row of (await client.query(REFERRAL_TOTALS)).rows) {
+      // The plan's rule that a code's total_referrals counts the clients who used it: the migration's own check.
+      const { rows: [totals] } = await client.query(`select sql from tandem."check" where migration = 'client_split' and name = 'referral_totals'`);
+      if (!totals) throw new Error('the check client_split.referral_totals is not registered');
+      for (const row of (await client.query(totals.sql as string)).rows) {
         lost.push(`referrer ${row.customer_id} has total_referrals ${row.total_referrals} but ${row.referrals} clients used the code`);
       }
       return { checked: clients.size + cards.size + codes.size, lost };

@@ -52,6 +52,16 @@ export async function freshDatabase(options: FreshOptions = {}): Promise<TestDat
 
 export { withClient } from '../../src/db/client.js';
 
+/** A client connected to the database at `url` as another role (a test's application role). */
+export async function connectAs(url: string, role: string, password: string): Promise<pg.Client> {
+  const as = new URL(url);
+  as.username = role;
+  as.password = password;
+  const client = new pg.Client({ connectionString: as.toString() });
+  await client.connect();
+  return client;
+}
+
 export interface ConnectedDatabase extends TestDatabase {
   /** A client connected to the database for the whole file. */
   client: pg.Client;

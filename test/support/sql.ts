@@ -32,6 +32,14 @@ export async function failures(client: pg.ClientBase, migration: string): Promis
   return checks;
 }
 
+/** Writes on one side only, with no sync (as a bug or a hand-made fix would): to plant differences. */
+export async function unsynced(client: pg.ClientBase, sql: string): Promise<void> {
+  await client.query('begin');
+  await client.query('set local session_replication_role = replica');
+  await client.query(sql);
+  await client.query('commit');
+}
+
 export async function phase(client: pg.ClientBase, migration: string): Promise<string> {
   return (await client.query('select phase from tandem.migration where name = $1', [migration])).rows[0]?.phase;
 }
