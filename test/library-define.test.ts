@@ -81,10 +81,11 @@ describe('tandem.bridge validation', () => {
       `forward expression for public.client.score, 'email': column "score" is of type integer but expression is of type text (SQLSTATE 42804). Fix: correct it; it is evaluated over a row of public.customer (its columns unqualified) with search_path pg_catalog, so schema-qualify your own functions and tables.`,
       `modern table public.client has no column first_nam (named in forward). Fix: name a column of public.client.`,
       `forward expression for public.client.created_at, 'created': column "created_at" is of type timestamp with time zone but expression is of type text (SQLSTATE 42804). Fix: correct it; it is evaluated over a row of public.customer (its columns unqualified) with search_path pg_catalog, so schema-qualify your own functions and tables.`,
-      `modern column public.client.first_name is NOT NULL with no default and no forward expression, so a legacy insert could not create its twin. Fix: add a forward expression for it, or give it a default.`,
       `legacy table public.customer has no column emails (named in backward). Fix: name a column of public.customer.`,
-      `the legacy key cannot be computed from a modern row. Fix: give backward expressions for every column of one unique index of public.customer (CREATE UNIQUE INDEX customer_pkey ON public.customer USING btree (id)).`,
       `filter 'email': argument of WHERE must be type boolean, not type text (SQLSTATE 42804). Fix: write a boolean expression over a row of public.customer (its columns unqualified).`,
+      // What the shape (table) requires comes after what every shape requires.
+      `modern column public.client.first_name is NOT NULL with no default and no forward expression, so a legacy insert could not create its twin. Fix: add a forward expression for it, or give it a default.`,
+      `the legacy key cannot be computed from a modern row. Fix: give backward expressions for every column of one unique index of public.customer (CREATE UNIQUE INDEX customer_pkey ON public.customer USING btree (id)).`,
     ]);
   });
 

@@ -114,6 +114,13 @@ describe('tandem lint rules', () => {
     ]);
   });
 
+  it('reads a migration that starts with an include, or is nothing but one (as current.sql is while a library release is made)', async () => {
+    await writeFile(path.join(dir, 'migrations', 'fixtures', 'lib', 'only.sql'), 'select 1;\n\ndelete from orders;\n');
+    await writeFile(path.join(dir, 'only-include.sql'), '--! include lib/only.sql\n');
+    const findings = await lintFiles(['only-include.sql'], { cwd: dir, pgVersion: 18 });
+    expect(findings.map((f) => [f.file, f.line, f.rule])).toEqual([[path.join('migrations', 'fixtures', 'lib', 'only.sql'), 3, 'data-loss']]);
+  });
+
   it('honours suppressions with a reason, and reports those without one or that suppress nothing', async () => {
     expect(await found('-- tandem-ignore data-loss: the table was emptied by migration 12\ndelete from orders;')).toEqual([]);
     expect(await found('-- tandem-ignore-file data-loss: a throwaway cleanup\nselect 1;\ndelete from a;\ndelete from b;')).toEqual([]);

@@ -12,20 +12,27 @@ const run = promisify(execFile);
 
 describe('committed migrations', () => {
   let db: TestDatabase;
+  // This project's migrations with an empty current.sql (the repository's may hold the next release).
+  let project: string;
   beforeAll(async () => {
     db = await freshDatabase({ empty: true });
+    project = await mkdtemp(path.join(tmpdir(), 'tandem-project-'));
+    await cp(path.join(projectRoot, 'migrations'), path.join(project, 'migrations'), { recursive: true });
+    await cp(path.join(projectRoot, '.gmrc'), path.join(project, '.gmrc'));
+    await writeFile(path.join(project, 'migrations', 'current.sql'), '-- Enter migration here\n');
   });
   afterAll(async () => {
     await db.drop();
+    await rm(project, { recursive: true, force: true });
   });
 
   it('install the tandem library into an empty database, and a second run changes nothing', async () => {
-    const first = await graphileMigrate(['migrate'], { env: db.env, output: 'pipe' });
+    const first = await graphileMigrate(['migrate'], { cwd: project, env: db.env, output: 'pipe' });
     expect(first.code, first.output).toBe(0);
     const committed = (await readdir(path.join(projectRoot, 'migrations', 'committed'))).filter((f) => f.endsWith('.sql'));
     expect(first.output).toContain(`${committed.length} committed migrations executed`);
 
-    const second = await graphileMigrate(['migrate'], { env: db.env, output: 'pipe' });
+    const second = await graphileMigrate(['migrate'], { cwd: project, env: db.env, output: 'pipe' });
     expect(second.code).toBe(0);
     expect(second.output).toMatch(/Already up to date/);
 
@@ -40,7 +47,7 @@ describe('committed migrations', () => {
   });
 
   it('reports the status in words', async () => {
-    const status = await migrationStatus({ env: db.env });
+    const status = await migrationStatus({ cwd: project, env: db.env });
     expect(status.pending).toEqual([]);
     expect(status.applied.map((migration) => migration.filename)).toEqual(status.committed);
     expect(status.currentHasChanges).toBe(false);
@@ -53,7 +60,7 @@ describe('committed migrations', () => {
   it('reports pending migrations of a database that has none applied', async () => {
     const empty = await freshDatabase({ empty: true });
     try {
-      const status = await migrationStatus({ env: empty.env });
+      const status = await migrationStatus({ cwd: project, env: empty.env });
       expect(status.applied).toEqual([]);
       expect(status.pending).toEqual(status.committed);
       expect(describeStatus(status)).toContain(`${status.committed.length} pending (run \`npm run migrate\`)`);

@@ -27,6 +27,7 @@ async function expand(file: string, text: string, fixtures: string, seen: Set<st
   let chunk: string[] = [];
   let chunkStart = 0;
   const flush = () => {
+    if (chunk.length === 0) return; // an include on the first line, or right after another: nothing between
     const body = `${'\n'.repeat(chunkStart)}${chunk.join('\n')}`;
     statements.push(...parseStatements(file, body));
     chunk = [];

@@ -1,13 +1,14 @@
 /*
  * Once per test run: a PostgreSQL server (see src/db/provision.ts for which), and on it a template
- * database with every committed migration applied. Each test file then clones the template, which
+ * database with every committed migration applied, then migrations/current.sql (where the next
+ * release of the library is included while it is made, so the tests run the library's source). Each test file then clones the template, which
  * takes milliseconds instead of re-running the migrations.
  */
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { provideDatabase, type ProvidedDatabase } from '../../src/db/provision.js';
 import { withDatabase } from '../../src/db/urls.js';
-import { graphileMigrate } from '../../src/migrate.js';
+import { applyAll } from '../../src/migrate.js';
 
 export const TEMPLATE_DATABASE = 'tandem_template';
 
@@ -35,11 +36,7 @@ export async function setup(project: TestProject): Promise<void> {
     await root.end();
   }
   const templateUrl = withDatabase(database.rootDatabaseUrl, TEMPLATE_DATABASE);
-  const { code, output } = await graphileMigrate(['migrate'], {
-    env: { ...database.env, DATABASE_URL: templateUrl },
-    output: 'pipe',
-  });
-  if (code !== 0) throw new Error(`Could not migrate the test template database:\n${output}`);
+  await applyAll({ env: { ...database.env, DATABASE_URL: templateUrl } });
   console.log(`[test db] ${database.description}; template ${TEMPLATE_DATABASE} migrated`);
   project.provide('testRootUrl', database.rootDatabaseUrl);
   project.provide('testTemplate', TEMPLATE_DATABASE);

@@ -1,0 +1,14 @@
+/*
+ * Every bridge shape through the whole lifecycle, each on a database of its own (the contract is
+ * test/support/harness.ts). A new shape is one case file in test/shapes and one line here.
+ */
+import { describeShape } from './support/harness.js';
+import { columns } from './shapes/columns.js';
+import { distinct } from './shapes/distinct.js';
+import { tableRename } from './shapes/table-rename.js';
+import { tableSplit } from './shapes/table-split.js';
+
+describeShape(tableRename());
+describeShape(tableSplit());
+describeShape(distinct());
+describeShape(columns());
