@@ -13,10 +13,11 @@ const HELP = `
 Usage: npm run demo [scenario] [-- --scale <n>]
 
 Runs a worked scenario's whole migration on a new database (tandem_demo_<scenario>, on DATABASE_URL's
-server or the embedded one), while its legacy app and its modern app keep reading and writing:
-expand, backfill, verify, cutover (the legacy app then goes through compatibility views), rollback
-and cutover again, contract. Ends with what moved, how long each phase took, what each app wrote, and
-whether any difference was found or any acknowledged write lost.
+server or the embedded one), the tandem library of this source installed first, while its legacy app
+and its modern app keep reading and writing: expand, backfill, verify, cutover (the legacy app then
+goes through compatibility views), rollback and cutover again, contract. Ends with what moved, how
+long each phase took, what each app wrote, and whether any difference was found or any acknowledged
+write lost.
 
 Scenarios: scout (default; examples/scout, 376,212 transactions at scale 1), square (examples/square).
   --scale <n>   data size relative to the plan's (default 1)

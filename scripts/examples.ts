@@ -8,8 +8,8 @@ Usage: npm run examples:codegen [-- --check] [scenario…]
 
 Types the queries of each example's legacy and modern apps (examples/<scenario>/app/*.sql) into
 examples/<scenario>/generated/ with pgtyped, against a scratch database (on DATABASE_URL's server or
-the embedded one) brought to the example's cutover release. With --check, fails when a generated file
-changed. Scenarios: ${Object.keys(EXAMPLES).join(', ')} (default: all).
+the embedded one) brought to the example's cutover release on the tandem library of this source.
+With --check, fails when a generated file changed. Scenarios: ${Object.keys(EXAMPLES).join(', ')} (default: all).
 
 Exit codes: 0 done (no drift), 1 a query could not be typed, a generated file was out of date, or
 the database could not be reached.

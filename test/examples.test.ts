@@ -1,16 +1,20 @@
 /*
  * The worked scenarios (examples/scout, examples/square) at a reduced scale: the whole lifecycle under
  * both apps' concurrent writes with every acknowledged write found at the end, a backfill killed with
- * SIGKILL and resumed, and planted inconsistencies reported by the checks the plans asked for.
+ * SIGKILL and resumed, and planted inconsistencies reported by the checks the plans asked for. First,
+ * that every example (each folder of examples/ with a .gmrc) runs on the library of this source, and
+ * that none carries a copy of it.
  */
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../src/db/provision.js';
 import { withDatabase } from '../src/db/urls.js';
 import { runLifecycle, silentReporter, succeeded, type LifecycleSummary } from '../src/examples/lifecycle.js';
-import { EXAMPLES, Releases, exampleCodegen, generateData, type ExampleName } from '../src/examples/project.js';
+import { EXAMPLES, EXAMPLES_DIR, Releases, committedMigrations, exampleCodegen, exampleProjects, generateData, type ExampleName } from '../src/examples/project.js';
+import { librarySql, sourceVersion } from '../src/release.js';
 import { freshDatabase, type TestDatabase } from './support/database.js';
 import { failures, unsynced } from './support/sql.js';
 
@@ -66,6 +70,70 @@ async function failing(client: pg.Client, migration: string): Promise<string[]> 
     .filter((check) => check.check_name !== 'consistency')
     .map((check) => `${check.bridge ?? ''} ${check.check_name} ${check.mismatches}`.trim());
 }
+
+/** Every file under `dir`, as paths relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+/** What only the library's text holds: graphile-migrate's mark of an expanded include, and the function that names the version. */
+const LIBRARY_MARKS = [/^--! Included tandem\//m, /create\s+or\s+replace\s+function\s+tandem\.version\s*\(/i];
+
+const projects = await exampleProjects();
+
+describe('every example, on the current release', () => {
+  it('is found on disk', () => {
+    expect(projects.length).toBeGreaterThan(0);
+    expect(projects).toEqual(expect.arrayContaining(Object.keys(EXAMPLES)));
+  });
+
+  it.each(projects)('%s: staged into a fresh database, installs the library of this source and applies every migration on it', async (name) => {
+    const db = await freshDatabase({ empty: true });
+    try {
+      const releases = await Releases.open(name, db.env);
+      let applied: string[];
+      try {
+        applied = await releases.applyAll();
+      } finally {
+        await releases.close();
+      }
+      expect(applied).toEqual(await committedMigrations(name));
+      expect(releases.library).toBe(await sourceVersion());
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        expect((await client.query('select tandem.version() as v')).rows[0].v).toBe(await sourceVersion());
+        const recorded = await client.query<{ filename: string }>('select filename from graphile_migrate.migrations order by filename');
+        // graphile-migrate records a migration by its number.
+        expect(recorded.rows.map((row) => row.filename)).toEqual(applied.map((file) => `${file.slice(0, 6)}.sql`));
+        // Every tandem migration the example declares got to its end.
+        const phases = await client.query<{ name: string; phase: string }>('select name, phase::text from tandem.migration order by name');
+        expect(phases.rows.length).toBeGreaterThan(0);
+        expect(phases.rows.filter((row) => row.phase !== 'contracted')).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('carry no copy of the library: no file under examples/ holds its text', async () => {
+    // The marks are the library's own, so this would see a copy.
+    const library = await librarySql();
+    for (const mark of LIBRARY_MARKS) expect(library).toMatch(mark);
+    const files = await filesUnder(EXAMPLES_DIR);
+    expect(files.length).toBeGreaterThan(0);
+    const copies: string[] = [];
+    for (const file of files) {
+      const text = await readFile(path.join(EXAMPLES_DIR, file), 'utf8');
+      if (LIBRARY_MARKS.some((mark) => mark.test(text))) copies.push(`examples/${file}`);
+    }
+    expect(copies).toEqual([]);
+  });
+});
 
 describe('Scout medallion', () => {
   it('runs the whole lifecycle under both apps’ writes, losing nothing, rolling back and forward again', async () => {

@@ -131,7 +131,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
       await releases.applyThrough(release.legacy);
       await generateData(client, options.name, options.scale);
       const counts = await legacyCounts(client);
-      return `${Object.entries(counts).map(([table, n]) => `${table} ${n.toLocaleString('en-US')}`).join(', ')}; the legacy app starts`;
+      return `${Object.entries(counts).map(([table, n]) => `${table} ${n.toLocaleString('en-US')}`).join(', ')}, on tandem ${releases.library} from the source; the legacy app starts`;
     });
     await legacy.start();
     running.add(legacy);

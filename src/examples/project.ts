@@ -6,22 +6,28 @@
  * Its migrations are applied one release at a time, as a team deploys them: expand, then (after the
  * backfill and a verification) cutover, then contract. graphile-migrate applies every committed
  * migration it finds, so each release is staged in a folder that holds the migrations up to it.
+ *
+ * An example carries no copy of the tandem SQL library: staging installs the library of this source
+ * (src/release.ts, the file `npm run release:sql` writes) before the example's first migration, so
+ * every example runs on the current release, as a team's database would run on the release it installed.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { projectRoot, type DatabaseEnv } from '../db/provision.js';
+import { formatPgError, UserError } from '../cli/run-main.js';
 import { codegen, codegenCheck, type DriftReport } from '../codegen.js';
 import { withDatabase } from '../db/urls.js';
 import { graphileMigrate } from '../migrate.js';
+import { releaseSql } from '../release.js';
 
 export const EXAMPLES_DIR = path.join(projectRoot, 'examples');
 
 /** The example scenarios, and which committed migration each release ends with. */
 export const EXAMPLES = {
-  scout: { migration: 'medallion', legacy: 2, expand: 3, afterBackfill: 7, cutover: 8, contract: 9 },
-  square: { migration: 'client_split', legacy: 2, expand: 3, afterBackfill: 3, cutover: 4, contract: 5 },
+  scout: { migration: 'medallion', legacy: 1, expand: 2, afterBackfill: 6, cutover: 7, contract: 8 },
+  square: { migration: 'client_split', legacy: 1, expand: 2, afterBackfill: 2, cutover: 3, contract: 4 },
 } as const;
 export type ExampleName = keyof typeof EXAMPLES;
 
@@ -33,26 +39,71 @@ export function exampleDir(name: string): string {
   return path.join(EXAMPLES_DIR, name);
 }
 
+/** Every example project, found on disk (not from EXAMPLES): each folder of examples/ that holds a .gmrc. */
+export async function exampleProjects(): Promise<string[]> {
+  const entries = await readdir(EXAMPLES_DIR, { withFileTypes: true });
+  const projects = await Promise.all(
+    entries.filter((entry) => entry.isDirectory()).map(async (entry) => ((await exists(path.join(EXAMPLES_DIR, entry.name, '.gmrc'))) ? entry.name : undefined)),
+  );
+  return projects.filter((name): name is string => name !== undefined).sort();
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+/**
+ * Installs the tandem SQL library of this source into the database, in one transaction, and returns
+ * its version: the same file `npm run release:sql` writes for a database installed by hand.
+ */
+export async function installLibrary(databaseUrl: string, example: string): Promise<string> {
+  const { version, sql } = await releaseSql();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } catch (error) {
+    throw new UserError(
+      `installing tandem ${version} from the source for examples/${example} failed (lines as in \`npm run release:sql -- --stdout\`):\n` +
+        `${formatPgError(error as Error, sql)}\nFix: correct the statement above in migrations/fixtures/tandem; the library's own tests (npx vitest run test/library-) show it without the example.`,
+    );
+  } finally {
+    await client.end();
+  }
+  return version;
+}
+
 /** The example's committed migrations, in order. */
 export async function committedMigrations(name: string): Promise<string[]> {
   const dir = path.join(exampleDir(name), 'migrations', 'committed');
   return (await readdir(dir)).filter((file) => /^\d{6}.*\.sql$/.test(file)).sort();
 }
 
-/** Deploys an example's migrations release by release into one database. */
+/** Deploys an example's migrations release by release into one database, on the library of this source. */
 export class Releases {
   private constructor(
     private readonly name: string,
     private readonly stage: string,
     private readonly env: DatabaseEnv,
     private readonly files: string[],
+    /** The version of the tandem library installed when the example was staged. */
+    readonly library: string,
   ) {}
 
+  /** Stages the example into the database of `env.DATABASE_URL`: installs the library of this source first. */
   static async open(name: string, env: DatabaseEnv): Promise<Releases> {
+    const library = await installLibrary(env.DATABASE_URL, name);
     const stage = await mkdtemp(path.join(tmpdir(), `tandem-${name}-`));
     await mkdir(path.join(stage, 'migrations', 'committed'), { recursive: true });
     await copyFile(path.join(exampleDir(name), '.gmrc'), path.join(stage, '.gmrc'));
-    return new Releases(name, stage, env, await committedMigrations(name));
+    return new Releases(name, stage, env, await committedMigrations(name), library);
+  }
+
+  /** Applies every committed migration of the example. */
+  async applyAll(): Promise<string[]> {
+    const last = this.files.at(-1);
+    if (!last) throw new Error(`examples/${this.name}/migrations/committed holds no migration`);
+    return this.applyThrough(Number(last.slice(0, 6)));
   }
 
   /** Applies every committed migration up to and including the one whose number is `through` (e.g. 3). */

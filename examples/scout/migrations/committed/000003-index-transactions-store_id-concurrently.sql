@@ -1,5 +1,5 @@
---! Previous: sha1:ae672cb982b6c9c2bd23384e1a2c284d51569daf
---! Hash: sha1:610973992b16340906a620008d1fb676d3141729
+--! Previous: sha1:d3ac3d9cd6a94ea53e6a8768f10a19f0c7be0437
+--! Hash: sha1:c2f348f3cf6f4dd20692f59ed7ec766abcfa7fa1
 --! Message: Index transactions.store_id concurrently
 
 --! no-transaction

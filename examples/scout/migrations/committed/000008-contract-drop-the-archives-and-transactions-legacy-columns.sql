@@ -1,5 +1,5 @@
---! Previous: sha1:b8ad16acc79619c3bfb83254f13389180f30726f
---! Hash: sha1:8d21824cdc2ff200a7e4b4828d1a5818e38fa9e4
+--! Previous: sha1:307470cddcf4ea89fd190e31095481bfe0646142
+--! Hash: sha1:a2ead9da79987f0e7cd02853b76cdad0a17a5a00
 --! Message: Contract: drop the archives and transactions' legacy columns
 
 -- Contract: the archives of geography and organization and transactions' legacy columns go. The

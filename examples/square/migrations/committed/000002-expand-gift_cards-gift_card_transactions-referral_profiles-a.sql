@@ -1,5 +1,5 @@
---! Previous: sha1:cb2510c27c719c5617664beffedfafe50b0ae49e
---! Hash: sha1:c57e541b1c7ca958312813eee7d8817200328684
+--! Previous: sha1:dbcdbe4d17cb1e81c0aa214bc818800e04171e4b
+--! Hash: sha1:1d0a0ea10bdf7f690db9804c4c4f0039f53f3be4
 --! Message: Expand: gift_cards, gift_card_transactions, referral_profiles and referral_rewards, bridged to square_existing_clients
 
 -- Expand: gift cards and referral profiles move out of square_existing_clients into their own tables,

@@ -1,5 +1,5 @@
---! Previous: sha1:dcff43d2fb43abe78d6845e8b1fc6e26d4b9819d
---! Hash: sha1:b8ad16acc79619c3bfb83254f13389180f30726f
+--! Previous: sha1:b218d8495453c0fa8f9c01c4b4363afaf78418a0
+--! Hash: sha1:307470cddcf4ea89fd190e31095481bfe0646142
 --! Message: Cutover: geography and organization become compatibility views; the Silver and Gold layers
 
 -- Cutover: the medallion tables become the source of truth. geography and organization become

@@ -1,5 +1,5 @@
---! Previous: sha1:b583318a4e5f0739650d542f60ac77f968af07ad
---! Hash: sha1:3e1edc4cfa59ec77550ee1cb452a45ec820e2b5b
+--! Previous: sha1:edba30c0e6c6bf618191c6013aea26d43061691f
+--! Hash: sha1:5ae7ce4eb69fb323542d2a6fd55ef69b1628b4f2
 --! Message: Foreign keys of transactions.store_id and product_id, not valid
 
 -- After the backfill, stores and products hold every row transactions refer to: add the foreign keys

@@ -1,5 +1,5 @@
---! Previous: sha1:3e1edc4cfa59ec77550ee1cb452a45ec820e2b5b
---! Hash: sha1:dcff43d2fb43abe78d6845e8b1fc6e26d4b9819d
+--! Previous: sha1:5ae7ce4eb69fb323542d2a6fd55ef69b1628b4f2
+--! Hash: sha1:b218d8495453c0fa8f9c01c4b4363afaf78418a0
 --! Message: Validate the foreign keys of transactions.store_id and product_id
 
 -- The backfill has filled store_id and product_id: validate their foreign keys. VALIDATE CONSTRAINT

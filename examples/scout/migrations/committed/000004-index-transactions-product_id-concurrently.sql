@@ -1,5 +1,5 @@
---! Previous: sha1:610973992b16340906a620008d1fb676d3141729
---! Hash: sha1:b583318a4e5f0739650d542f60ac77f968af07ad
+--! Previous: sha1:c2f348f3cf6f4dd20692f59ed7ec766abcfa7fa1
+--! Hash: sha1:edba30c0e6c6bf618191c6013aea26d43061691f
 --! Message: Index transactions.product_id concurrently
 
 --! no-transaction

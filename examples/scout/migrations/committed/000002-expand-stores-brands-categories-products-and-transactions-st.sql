@@ -1,5 +1,5 @@
---! Previous: sha1:3c9dfbdd5ea1701035f7692ca1a222a6ed9265dd
---! Hash: sha1:ae672cb982b6c9c2bd23384e1a2c284d51569daf
+--! Previous: sha1:48e45b1d08ee247140ef13df3655d107ab960743
+--! Hash: sha1:d3ac3d9cd6a94ea53e6a8768f10a19f0c7be0437
 --! Message: Expand: stores, brands, categories, products and transactions.store_id/product_id, bridged to the legacy tables
 
 -- Expand: the medallion Silver tables next to the legacy ones, kept in sync by tandem from now on.

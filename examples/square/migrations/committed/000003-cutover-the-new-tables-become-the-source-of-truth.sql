@@ -1,5 +1,5 @@
---! Previous: sha1:c57e541b1c7ca958312813eee7d8817200328684
---! Hash: sha1:cf0882a298ee01c7900355d3ae33355458df8c92
+--! Previous: sha1:1d0a0ea10bdf7f690db9804c4c4f0039f53f3be4
+--! Hash: sha1:cb7990e498c060ccdf20a21a3ab74205d035449a
 --! Message: Cutover: the new tables become the source of truth
 
 -- Cutover: gift_cards and referral_profiles are the source of truth. square_existing_clients keeps its

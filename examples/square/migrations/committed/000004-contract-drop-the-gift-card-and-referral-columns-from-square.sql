@@ -1,5 +1,5 @@
---! Previous: sha1:cf0882a298ee01c7900355d3ae33355458df8c92
---! Hash: sha1:2e8d49c434a2c175c3f34e108daef5e042003820
+--! Previous: sha1:cb7990e498c060ccdf20a21a3ab74205d035449a
+--! Hash: sha1:285c8540720c1894214a179c34835d1391bb2d9a
 --! Message: Contract: drop the gift card and referral columns from square_existing_clients
 
 -- Contract: the gift card and referral columns leave square_existing_clients. Verified once more
