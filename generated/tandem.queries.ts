@@ -95,6 +95,7 @@ export interface MigrationStatusResult {
   backfillRowsPerSecond: number | null;
   backfillTotal: number | null;
   bridge: string | null;
+  generatedVersion: string | null;
   lastVerificationPassed: boolean | null;
   lastVerifiedAt: Date | null;
   legacy: string | null;
@@ -112,7 +113,7 @@ export interface MigrationStatusQuery {
   result: MigrationStatusResult;
 }
 
-const migrationStatusIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":false,"transform":{"type":"scalar"},"locs":[{"a":484,"b":493}]}],"statement":"select\n  s.migration as \"migration!\",\n  s.phase as \"phase!\",\n  s.bridge,\n  s.legacy,\n  s.modern,\n  s.legacy_rows::float8 as \"legacyRows\",\n  s.modern_rows::float8 as \"modernRows\",\n  s.backfill_done::float8 as \"backfillDone\",\n  s.backfill_total::float8 as \"backfillTotal\",\n  s.backfill_rows_per_second::float8 as \"backfillRowsPerSecond\",\n  s.last_verified_at as \"lastVerifiedAt\",\n  s.last_verification_passed as \"lastVerificationPassed\",\n  s.next_step as \"nextStep!\"\nfrom tandem.status(:migration::text) as s"};
+const migrationStatusIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":false,"transform":{"type":"scalar"},"locs":[{"a":529,"b":538}]}],"statement":"select\n  s.migration as \"migration!\",\n  s.phase as \"phase!\",\n  s.bridge,\n  s.legacy,\n  s.modern,\n  s.legacy_rows::float8 as \"legacyRows\",\n  s.modern_rows::float8 as \"modernRows\",\n  s.backfill_done::float8 as \"backfillDone\",\n  s.backfill_total::float8 as \"backfillTotal\",\n  s.backfill_rows_per_second::float8 as \"backfillRowsPerSecond\",\n  s.last_verified_at as \"lastVerifiedAt\",\n  s.last_verification_passed as \"lastVerificationPassed\",\n  s.next_step as \"nextStep!\",\n  s.generated_version as \"generatedVersion\"\nfrom tandem.status(:migration::text) as s"};
 
 /**
  * Query generated from SQL:
@@ -130,7 +131,8 @@ const migrationStatusIR: any = {"usedParamSet":{"migration":true},"params":[{"na
  *   s.backfill_rows_per_second::float8 as "backfillRowsPerSecond",
  *   s.last_verified_at as "lastVerifiedAt",
  *   s.last_verification_passed as "lastVerificationPassed",
- *   s.next_step as "nextStep!"
+ *   s.next_step as "nextStep!",
+ *   s.generated_version as "generatedVersion"
  * from tandem.status(:migration::text) as s
  * ```
  */
@@ -162,6 +164,39 @@ const migrationPhaseIR: any = {"usedParamSet":{"migration":true},"params":[{"nam
  * ```
  */
 export const migrationPhase = new PreparedQuery<MigrationPhaseParams,MigrationPhaseResult>(migrationPhaseIR);
+
+
+/** 'LifecycleStep' parameters type */
+export interface LifecycleStepParams {
+  migration: string;
+  verb: string;
+}
+
+/** 'LifecycleStep' return type */
+export interface LifecycleStepResult {
+  nextPhase: phase | null;
+  outcome: string;
+  phase: phase;
+}
+
+/** 'LifecycleStep' query type */
+export interface LifecycleStepQuery {
+  params: LifecycleStepParams;
+  result: LifecycleStepResult;
+}
+
+const lifecycleStepIR: any = {"usedParamSet":{"verb":true,"migration":true},"params":[{"name":"verb","required":true,"transform":{"type":"scalar"},"locs":[{"a":165,"b":170}]},{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":187,"b":197}]}],"statement":"select m.phase as \"phase!\", l.outcome as \"outcome!\", l.next_phase as \"nextPhase\"\nfrom tandem.migration m\njoin tandem.lifecycle() l on l.phase = m.phase and l.verb = :verb!\nwhere m.name = :migration!"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select m.phase as "phase!", l.outcome as "outcome!", l.next_phase as "nextPhase"
+ * from tandem.migration m
+ * join tandem.lifecycle() l on l.phase = m.phase and l.verb = :verb!
+ * where m.name = :migration!
+ * ```
+ */
+export const lifecycleStep = new PreparedQuery<LifecycleStepParams,LifecycleStepResult>(lifecycleStepIR);
 
 
 /** 'BackfillBatch' parameters type */
@@ -489,13 +524,12 @@ export interface ContractableQuery {
   result: ContractableResult;
 }
 
-const contractableIR: any = {"usedParamSet":{},"params":[],"statement":"select m.name as \"migration!\",\n       coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as \"verifiedAfterCutover!\"\nfrom tandem.migration m"};
+const contractableIR: any = {"usedParamSet":{},"params":[],"statement":"select m.name as \"migration!\", tandem.verified_since_cutover(m.name) as \"verifiedAfterCutover!\"\nfrom tandem.migration m"};
 
 /**
  * Query generated from SQL:
  * ```
- * select m.name as "migration!",
- *        coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as "verifiedAfterCutover!"
+ * select m.name as "migration!", tandem.verified_since_cutover(m.name) as "verifiedAfterCutover!"
  * from tandem.migration m
  * ```
  */
@@ -525,6 +559,31 @@ const libraryInstalledIR: any = {"usedParamSet":{},"params":[],"statement":"sele
  * ```
  */
 export const libraryInstalled = new PreparedQuery<LibraryInstalledParams,LibraryInstalledResult>(libraryInstalledIR);
+
+
+/** 'LibraryVersionDefined' parameters type */
+export type LibraryVersionDefinedParams = void;
+
+/** 'LibraryVersionDefined' return type */
+export interface LibraryVersionDefinedResult {
+  defined: boolean;
+}
+
+/** 'LibraryVersionDefined' query type */
+export interface LibraryVersionDefinedQuery {
+  params: LibraryVersionDefinedParams;
+  result: LibraryVersionDefinedResult;
+}
+
+const libraryVersionDefinedIR: any = {"usedParamSet":{},"params":[],"statement":"select to_regprocedure('tandem.version()') is not null as \"defined!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select to_regprocedure('tandem.version()') is not null as "defined!"
+ * ```
+ */
+export const libraryVersionDefined = new PreparedQuery<LibraryVersionDefinedParams,LibraryVersionDefinedResult>(libraryVersionDefinedIR);
 
 
 /** 'ServerMajorVersion' parameters type */

@@ -31,11 +31,18 @@ select
   s.backfill_rows_per_second::float8 as "backfillRowsPerSecond",
   s.last_verified_at as "lastVerifiedAt",
   s.last_verification_passed as "lastVerificationPassed",
-  s.next_step as "nextStep!"
+  s.next_step as "nextStep!",
+  s.generated_version as "generatedVersion"
 from tandem.status(:migration::text) as s;
 
 /* @name migrationPhase */
 select phase as "phase!" from tandem.migration where name = :migration!;
+
+/* @name lifecycleStep */
+select m.phase as "phase!", l.outcome as "outcome!", l.next_phase as "nextPhase"
+from tandem.migration m
+join tandem.lifecycle() l on l.phase = m.phase and l.verb = :verb!
+where m.name = :migration!;
 
 /* @name backfillBatch */
 select
@@ -105,12 +112,14 @@ from tandem.bridge b join tandem.migration m on m.name = b.migration
 join pg_class c on c.oid = b.modern join pg_namespace n on n.oid = c.relnamespace;
 
 /* @name contractable */
-select m.name as "migration!",
-       coalesce((select v.passed and v.phase = 'cut_over' from tandem.verification v where v.migration = m.name order by v.id desc limit 1), false) as "verifiedAfterCutover!"
+select m.name as "migration!", tandem.verified_since_cutover(m.name) as "verifiedAfterCutover!"
 from tandem.migration m;
 
 /* @name libraryInstalled */
 select to_regclass('tandem.bridge') is not null as "installed!";
+
+/* @name libraryVersionDefined */
+select to_regprocedure('tandem.version()') is not null as "defined!";
 
 /* @name serverMajorVersion */
 select current_setting('server_version_num')::int / 10000 as "major!";

@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { chalk } from 'zx';
 import { withContext, type Context } from './context.js';
-import { formatError } from './run-main.js';
+import { formatError, UserError } from './run-main.js';
 import { backfill, INTERRUPTED } from './verbs/backfill.js';
 import { lint } from './verbs/lint.js';
 import { log, rejects } from './verbs/log.js';
@@ -17,7 +17,9 @@ const EXIT_CODES = `
 Exit codes:
   0  done (verify: every check passed)
   1  refused or failed: wrong phase, a failing check, a PostgreSQL error (shown with its SQLSTATE, detail and hint)
-  2  usage error, or no database could be reached`;
+  2  usage error, or no database could be reached
+  3  the database's tandem library is missing or older than this command line: apply the migrations (npm run migrate)
+  4  the database's tandem library is newer than this command line: upgrade the command line`;
 
 const CONNECTION = `
 Connection: DATABASE_URL when set, otherwise the embedded server (started for the command unless
@@ -35,12 +37,12 @@ function milliseconds(value: string): number {
   return number;
 }
 
-/** The exit code a verb's error ends with: 2 when no database could be reached, 1 otherwise. */
+/** The exit code a verb's error ends with: a UserError's own, 2 when no database could be reached, 1 otherwise. */
 function exitCodeOf(error: unknown): number {
+  if (error instanceof UserError) return error.exitCode;
   const { name, code } = error as { name?: string; code?: string };
   if (name === 'ProvisionError' || name === 'EmbeddedServerError') return 2;
   if (code && ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(code)) return 2;
-  if (name === 'UserError') return (error as { exitCode: number }).exitCode;
   return 1;
 }
 
@@ -113,7 +115,7 @@ export function buildProgram(run: (verb: (context: Context) => Promise<number>) 
     .addHelpText('after', `
 Suppress a finding with a reason: \`-- tandem-ignore <rule>: <why>\` before the statement, or
 \`-- tandem-ignore-file <rule>: <why>\` for the whole file.
-${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level finding').replace('refused or failed: wrong phase, a failing check, a PostgreSQL error (shown with its SQLSTATE, detail and hint)', 'an error-level finding, or SQL that does not parse')}`)
+${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level finding').replace('refused or failed: wrong phase, a failing check, a PostgreSQL error (shown with its SQLSTATE, detail and hint)', 'an error-level finding, or SQL that does not parse').replace('library is missing or older', 'library (when linting without files) is older')}`)
     .action(async (files: string[], options) => {
       lintExit = await lint(files, options);
     });

@@ -9,6 +9,7 @@ import { lintFiles } from '../../lint/lint.js';
 import { LintParseError } from '../../lint/parse.js';
 import { report, type Format } from '../../lint/report.js';
 import { migrationStatus } from '../../migrate.js';
+import { checkLibraryVersion, LIBRARY_OLDER } from '../library-version.js';
 import { UserError } from '../run-main.js';
 
 export interface LintCommandOptions {
@@ -16,10 +17,14 @@ export interface LintCommandOptions {
   pgVersion?: number;
 }
 
-/** The bridges and verifications the tandem-aware rules need; none when the library is not installed. */
+/**
+ * The bridges and verifications the tandem-aware rules need; none when the library is not installed.
+ * A library of another version than the command line's is refused (see library-version.ts).
+ */
 export async function tandemKnowledge(client: pg.Client): Promise<TandemKnowledge | undefined> {
   const [library] = await libraryInstalled.run(undefined, client);
   if (!library?.installed) return undefined;
+  await checkLibraryVersion(client);
   const bridged = await bridgedColumns.run(undefined, client);
   const verified = await contractable.run(undefined, client);
   return {
@@ -43,7 +48,15 @@ export async function lint(files: string[], options: LintCommandOptions, cwd = p
       targets = [...status.pending.map((file) => path.join('migrations', 'committed', file)), path.join('migrations', 'current.sql')];
       await withClient(database.databaseUrl, async (client) => {
         pgVersion ??= (await serverMajorVersion.run(undefined, client))[0]!.major;
-        tandem = await tandemKnowledge(client);
+        try {
+          tandem = await tandemKnowledge(client);
+        } catch (error) {
+          // The usual case: the pending migrations are the ones that upgrade the library. Naming the files reads no database.
+          if (error instanceof UserError && error.exitCode === LIBRARY_OLDER) {
+            throw new UserError(`${error.message}\nOr lint them before applying them, without the database: npx tandem lint ${targets.join(' ')}`, error.exitCode);
+          }
+          throw error;
+        }
       });
     } finally {
       await database.release();

@@ -27,7 +27,8 @@ export async function status(context: Context, migration: string | undefined, op
       ['migration', 'phase', 'bridge', 'legacy → modern', 'rows (legacy / modern)', 'backfill', 'last verification', 'next step'],
       rows.map((row) => [
         row.migration,
-        row.phase.replace('_', ' '),
+        // Sync code another release generated (the database was not upgraded through an install) is worth a look.
+        row.phase.replace('_', ' ') + (row.generatedVersion && row.generatedVersion !== context.libraryVersion ? ` (sync by ${row.generatedVersion})` : ''),
         row.bridge,
         row.legacy ? `${row.legacy} → ${row.modern}` : '',
         row.bridge ? `${count(row.legacyRows)} / ${count(row.modernRows)}` : '',

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { chalk } from 'zx';
-import { contract, cutover, migrationPhase, migrationStatus, rollback, type phase } from '../../../generated/tandem.queries.js';
+import { contract, cutover, lifecycleStep, migrationStatus, rollback } from '../../../generated/tandem.queries.js';
 import { UserError } from '../run-main.js';
 import type { Context } from '../context.js';
 
@@ -11,28 +11,14 @@ export interface TransitionOptions {
   keepRestoreCopy?: boolean;
 }
 
-/** The phases each transition does something in; elsewhere the library refuses or says it is done. */
-const ALLOWED: Record<Transition, phase[]> = {
-  cutover: ['expanded', 'backfilled', 'verified'],
-  rollback: ['expanded', 'backfilled', 'verified', 'cut_over'],
-  contract: ['cut_over'],
-};
-
-const PREVIOUS: Record<string, string> = {
-  expanded: 'planned',
-  backfilled: 'expanded',
-  verified: 'backfilled',
-  cut_over: 'verified',
-};
-
 /** What the transition will do, in words, for the confirmation. */
-function plan(transition: Transition, migration: string, phase: string, bridges: string[], options: TransitionOptions): string {
+function plan(transition: Transition, migration: string, phase: string, next: string, bridges: string[], options: TransitionOptions): string {
   const list = bridges.map((bridge) => `  - ${bridge}`).join('\n');
   switch (transition) {
     case 'cutover':
       return `Cut over "${migration}" (${phase} → cut over): the modern tables become the source of truth; a legacy table fed by one bridge becomes a writable view, the table kept in sync as <name>__archive.\n${list}`;
     case 'rollback':
-      return `Roll back "${migration}" one phase (${phase} → ${PREVIOUS[phase] ?? phase}); no write made on either side is lost.\n${list}`;
+      return `Roll back "${migration}" one phase (${phase} → ${next}); no write made on either side is lost.\n${list}`;
     case 'contract':
       return `Contract "${migration}" (cut over → contracted): drop the sync triggers and ${options.keepRestoreCopy ? 'set the archives (or moved columns) aside as restore copies' : 'DROP the archives (or the moved legacy columns)'}. This cannot be rolled back.\n${list}`;
   }
@@ -49,18 +35,19 @@ async function confirm(context: Context, question: string): Promise<boolean> {
 
 /** cutover, rollback or contract: says what will happen, asks (unless --yes), then does it. */
 export async function transition(context: Context, transition: Transition, migration: string, options: TransitionOptions): Promise<number> {
-  const [current] = await migrationPhase.run({ migration }, context.client);
+  // What the transition does in the migration's phase comes from the library's lifecycle.
+  const [current] = await lifecycleStep.run({ migration, verb: transition }, context.client);
   if (!current) {
     throw new UserError(`migration "${migration}" does not exist.\nFix: check the name (npx tandem status lists them).`);
   }
-  if (!ALLOWED[transition].includes(current.phase)) {
-    // Not allowed (or already done) in this phase: the library says so, with the next step.
+  if (current.outcome !== 'moves') {
+    // Refused or already done in this phase: the library says so, with the next step.
     return run(context, transition, migration, options);
   }
   const bridges = (await migrationStatus.run({ migration }, context.client))
     .filter((row) => row.bridge)
     .map((row) => `${row.bridge}: ${row.legacy} → ${row.modern}`);
-  context.err(plan(transition, migration, current.phase, bridges, options));
+  context.err(plan(transition, migration, current.phase, current.nextPhase ?? current.phase, bridges, options));
   if (!options.yes) {
     if (!context.interactive) {
       throw new UserError('Not on a terminal, so nothing to confirm with.\nFix: pass --yes to confirm.', 2);
