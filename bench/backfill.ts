@@ -57,7 +57,7 @@ export async function resetBackfill(client: pg.Client, schema: string, migration
 /** The plan of one backfill batch, in words: whether it reads the whole legacy table for each batch. */
 export async function batchPlan(client: pg.Client, migration: string, batchSize: number, middleKey: number): Promise<{ seqScan: boolean; words: string }> {
   const { rows: [statement] } = await client.query<{ text: string; legacy: string }>(
-    `select tandem._backfill_statement(b, false) as text, b.legacy::text as legacy from tandem.bridge b where b.migration = $1`,
+    `select tandem._shape_text('backfill', b, '{"single_row": false}') as text, b.legacy::text as legacy from tandem.bridge b where b.migration = $1`,
     [migration],
   );
   await client.query('begin');
