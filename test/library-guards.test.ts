@@ -1,0 +1,95 @@
+/*
+ * What a live bridge refuses because it could not sync it: TRUNCATE of either table, and a second
+ * migration writing a column another live migration writes (contracting one would drop what the other
+ * still writes).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
+import { failures, sqlError } from './support/sql.js';
+
+let db: ConnectedDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await connectedDatabase();
+  client = db.client;
+});
+afterAll(async () => {
+  await db.close();
+});
+
+describe('TRUNCATE of a bridged table', () => {
+  beforeAll(async () => {
+    await client.query(`
+      create table public.acct (id int primary key, owner text not null);
+      create table public.account (id int primary key, owner text not null);
+      insert into public.acct select g, 'o' || g from generate_series(1, 10) as g;
+      select tandem.create_migration('accounts');
+      select tandem.bridge(migration => 'accounts', name => 'account', legacy => 'public.acct', modern => 'public.account',
+        key => '{"id": "id"}', forward => '{"owner": "owner"}', backward => '{"owner": "owner"}');
+      select tandem.expand('accounts');`);
+    await client.query("call tandem.backfill('accounts')");
+  });
+
+  it.each(['public.acct', 'public.account'])('of %s is refused with TD008, naming the bridge, and nothing is lost', async (table) => {
+    const error = await sqlError(client, `truncate ${table}`);
+    expect(error.code).toBe('TD008');
+    expect(error.message).toBe(
+      `TRUNCATE of ${table} is refused: bridge accounts.account keeps public.acct and public.account in sync, and a truncate would reach only one of them`,
+    );
+    expect(error.hint).toBe(`Delete the rows instead (the bridge syncs deletes), or roll the migration back first: select tandem.rollback('accounts');`);
+    expect((await client.query(`select count(*)::int as n from ${table}`)).rows[0].n).toBe(10);
+    expect(await failures(client, 'accounts')).toEqual([]);
+  });
+
+  it('is refused after cutover too (on the archive and the modern table), and allowed again once contracted', async () => {
+    await client.query("select tandem.cutover('accounts')");
+    expect((await sqlError(client, 'truncate public.account')).code).toBe('TD008');
+    expect((await sqlError(client, 'truncate public.acct__archive')).code).toBe('TD008');
+    await client.query("select * from tandem.verify_migration('accounts')");
+    await client.query("select tandem.contract('accounts')");
+    await client.query('truncate public.account');
+  });
+});
+
+describe('two migrations writing the same column', () => {
+  beforeAll(async () => {
+    await client.query(`
+      create table public.person (id int primary key, name text not null, role text);
+      create table public.member (id int primary key, role text);
+      create table public.staff (id int primary key, role text);
+      insert into public.person select g, 'p' || g, 'r' || g from generate_series(1, 5) as g;
+      select tandem.create_migration('members');
+      select tandem.bridge(migration => 'members', name => 'member', legacy => 'public.person', modern => 'public.member',
+        key => '{"id": "id"}', forward => '{"role": "role"}', backward => '{"role": "role"}');
+      select tandem.create_migration('staff');`);
+  });
+
+  it('is refused when declared, naming the other bridge', async () => {
+    const error = await sqlError(
+      client,
+      `select tandem.bridge(migration => 'staff', name => 'staff', legacy => 'public.person', modern => 'public.staff',
+         key => '{"id": "id"}', forward => '{"role": "role"}', backward => '{"role": "role"}')`,
+    );
+    expect(error.code).toBe('TD003');
+    expect(error.detail).toBe('public.person.role is written by bridge members.member too (its backward mapping). Fix: map each column in one bridge only, or contract members first.');
+  });
+
+  it('is refused at contract when such bridges exist from before the rule, and nothing is dropped', async () => {
+    // A bridge declared by an earlier release, which did not refuse the overlap.
+    await client.query(`
+      insert into tandem.bridge (migration, name, kind, legacy, modern, key, forward, backward, legacy_key, modern_key, definition_hash)
+      values ('staff', 'staff', 'table', 'public.person', 'public.staff', '{"id": "id"}', '{"role": "role"}', '{"id": "id", "role": "role"}',
+              '{id}', '{id}', 'old');
+      select tandem.expand('staff');
+      select tandem.expand('members');`);
+    await client.query("call tandem.backfill('members')");
+    await client.query("select tandem.cutover('members'); select * from tandem.verify_migration('members');");
+    const error = await sqlError(client, "select tandem.contract('members')");
+    expect(error.code).toBe('TD002');
+    expect(error.message).toBe('cannot contract bridge members.member: another live bridge still writes a column contract would drop');
+    expect(error.detail).toContain('bridge staff.staff');
+    expect((await client.query('select count(role)::int as n from public.person')).rows[0].n).toBe(5);
+  });
+});
