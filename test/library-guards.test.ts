@@ -1,11 +1,11 @@
 /*
- * What a live bridge refuses because it could not sync it: TRUNCATE of either table, and a second
+ * What a live bridge refuses because it could not sync it: TRUNCATE of either table, a second
  * migration writing a column another live migration writes (contracting one would drop what the other
- * still writes).
+ * still writes), and an application role switching sync off with the bridge's own guard setting.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
+import { connectAs, connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { failures, sqlError } from './support/sql.js';
 
 let db: ConnectedDatabase;
@@ -91,5 +91,53 @@ describe('two migrations writing the same column', () => {
     expect(error.message).toBe('cannot contract bridge members.member: another live bridge still writes a column contract would drop');
     expect(error.detail).toContain('bridge staff.staff');
     expect((await client.query('select count(role)::int as n from public.person')).rows[0].n).toBe(5);
+  });
+});
+
+describe('the guard that keeps a bridge from syncing its own writes', () => {
+  let app: pg.Client;
+  beforeAll(async () => {
+    await client.query(`
+      drop role if exists tandem_guard_app;
+      create role tandem_guard_app login password 'app';
+      grant usage on schema public to tandem_guard_app;
+      create table public.item (id int primary key, label text not null);
+      create table public.product (id int primary key, title text not null);
+      grant select, insert, update, delete on public.item to tandem_guard_app;
+      insert into public.item select g, 'i' || g from generate_series(1, 5) as g;
+      select tandem.create_migration('products');
+      select tandem.bridge(migration => 'products', name => 'product', legacy => 'public.item', modern => 'public.product',
+        key => '{"id": "id"}', forward => '{"title": "label"}', backward => '{"label": "title"}');
+      select tandem.expand('products');`);
+    await client.query("call tandem.backfill('products')");
+    app = await connectAs(db.url, 'tandem_guard_app', 'app');
+  });
+  afterAll(async () => {
+    await app.end();
+    await client.query('drop owned by tandem_guard_app; drop role tandem_guard_app');
+  });
+
+  it('set by an application role does not switch sync off, for any write', async () => {
+    const { rows } = await client.query("select id from tandem.bridge where migration = 'products'");
+    await app.query('begin');
+    await app.query(`set local tandem.guard_${rows[0].id} = 'on'`);
+    await app.query("insert into public.item values (10, 'sneaked'), (11, 'also')");
+    await app.query("update public.item set label = 'changed' where id = 1");
+    await app.query('delete from public.item where id = 2');
+    await app.query('commit');
+    expect((await client.query('select id, title from public.product where id in (1, 2, 10, 11) order by id')).rows).toEqual([
+      { id: 1, title: 'changed' },
+      { id: 10, title: 'sneaked' },
+      { id: 11, title: 'also' },
+    ]);
+    expect(await failures(client, 'products')).toEqual([]);
+  });
+
+  it("still keeps the bridge's own writes from coming back", async () => {
+    await client.query("update public.product set title = 'from modern' where id = 3");
+    await client.query("insert into public.item values (20, 'from legacy')");
+    expect((await client.query('select label from public.item where id = 3')).rows).toEqual([{ label: 'from modern' }]);
+    expect((await client.query("select count(*)::int as n from tandem.event_log where event = 'reject'")).rows[0].n).toBe(0);
+    expect(await failures(client, 'products')).toEqual([]);
   });
 });
