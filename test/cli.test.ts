@@ -159,6 +159,12 @@ describe('npx tandem', () => {
     expect(await tandem('cutover', 'clients', '--yes')).toMatchObject({ code: 0 });
     expect((await tandem('verify', 'clients')).code).toBe(0);
     expect(await tandem('contract', 'clients', '--yes')).toMatchObject({ code: 0, stdout: 'contracted: clients\n' });
+    // After contract: the archive is gone, and status and verify still answer.
+    const status = await tandem('status', 'clients', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ phase: 'contracted', legacy: '(dropped by contract)', legacyRows: null, nextStep: 'done' });
+    expect(await tandem('status', 'clients')).toMatchObject({ code: 0 });
+    expect(await tandem('verify', 'clients')).toMatchObject({ code: 0 });
   });
 
   it('log: the events with their durations', async () => {

@@ -144,6 +144,14 @@ export function describeShape(shape: ShapeCase): void {
             await unsynced(client, known.repair);
           }
           await shape.check(client, step);
+          // Status answers in every phase, and for every bridge (contract drops one side of some).
+          const { rows: status } = await client.query('select * from tandem.status($1)', [shape.migration]);
+          expect(status.length, `tandem.status rows after ${step.name}`).toBeGreaterThan(0);
+          expect(status.every((row) => row.phase === step.phase && row.next_step), `tandem.status after ${step.name}`).toBe(true);
+          if (step.phase === 'contracted') {
+            // Nothing is left to compare, and verification says so rather than failing.
+            expect(await failures(client, shape.migration), `verify_migration after contract`).toEqual([]);
+          }
           if (VERIFIED_AFTER_WRITES.has(step.phase)) {
             expect(await failures(client, shape.migration), `verify_migration's failing checks after the writes of ${step.name}`).toEqual([]);
             expect(await phase(client, shape.migration), `phase after verifying`).toBe(step.phase);
