@@ -141,3 +141,49 @@ describe('the guard that keeps a bridge from syncing its own writes', () => {
     expect(await failures(client, 'products')).toEqual([]);
   });
 });
+
+describe('DDL on a bridged table while its migration is live', () => {
+  beforeAll(async () => {
+    await client.query(`
+      create table public.person2 (id int primary key, full_name text not null, age int);
+      create table public.people2 (id int primary key, name text not null, age int);
+      insert into public.person2 select g, 'p' || g, g from generate_series(1, 5) as g;
+      select tandem.create_migration('people2');
+      select tandem.bridge(migration => 'people2', name => 'people', legacy => 'public.person2', modern => 'public.people2',
+        key => '{"id": "id"}', forward => '{"name": "full_name", "age": "age"}', backward => '{"full_name": "name", "age": "age"}');
+      select tandem.expand('people2');`);
+    await client.query("call tandem.backfill('people2')");
+  });
+
+  it('is refused when it breaks the bridge (a mapped column dropped or retyped), naming it, and nothing changes', async () => {
+    const dropped = await sqlError(client, 'alter table public.person2 drop column age');
+    expect(dropped.code).toBe('TD003');
+    expect(dropped.message).toBe('this change breaks bridge people2.people of live migration "people2"');
+    expect(dropped.detail).toContain('legacy table public.person2 has no column age (named in backward)');
+    expect(dropped.hint).toContain("select tandem.rollback('people2')");
+    const retyped = await sqlError(client, 'alter table public.people2 alter column age type point using point(age, age)');
+    expect(retyped.code).toBe('TD003');
+    expect((await client.query('select count(age)::int as n from public.person2')).rows[0].n).toBe(5);
+    await client.query("insert into public.person2 values (6, 'six', 6)");
+    expect((await client.query('select name from public.people2 where id = 6')).rows).toEqual([{ name: 'six' }]);
+  });
+
+  it('that turns a rename into a split (a column with no backward mapping) makes cutover refuse until the bridge is declared again', async () => {
+    await client.query('alter table public.person2 add column nickname text');
+    await client.query("select * from tandem.verify_migration('people2')");
+    const error = await sqlError(client, "select tandem.cutover('people2')");
+    expect(error.code).toBe('TD003');
+    expect(error.message).toBe('cannot cut over bridge people2.people: it was expanded as a rename, and would now be cut over as a split');
+    expect(error.detail).toBe('Legacy columns with no backward expression: nickname.');
+    expect((await client.query("select to_regclass('public.person2__archive') is null as none")).rows[0].none).toBe(true);
+    await client.query(`
+      alter table public.people2 add column nickname text;
+      select tandem.bridge(migration => 'people2', name => 'people', legacy => 'public.person2', modern => 'public.people2',
+        key => '{"id": "id"}', forward => '{"name": "full_name", "age": "age", "nickname": "nickname"}',
+        backward => '{"full_name": "name", "age": "age", "nickname": "nickname"}');`);
+    await client.query("call tandem.backfill('people2')");
+    expect(await failures(client, 'people2')).toEqual([]);
+    expect((await client.query("select tandem.cutover('people2') as r")).rows[0].r).toBe('cut over');
+    expect((await client.query("select to_regclass('public.person2__archive') is not null as there")).rows[0].there).toBe(true);
+  });
+});
