@@ -9,7 +9,9 @@ Starts the embedded PostgreSQL server (data in .tandem/postgres) and prints the 
 to export; it stays up until Ctrl-C. Other commands borrow a running server. A server left behind by
 a killed run is stopped and started afresh. With DATABASE_URL set, prints that instead.
 
-Environment: DATABASE_URL (use that server), TANDEM_PG_DIR (cluster folder, default .tandem/postgres).
+Environment: DATABASE_URL (use that server), TANDEM_PG_VERSION (the PostgreSQL major, default 18; 15,
+16 and 17 on linux-x64), TANDEM_PG_DIR (cluster folder, default .tandem/postgres, or
+.tandem/postgres-<major> for another major).
 Exit codes: 0 stopped by Ctrl-C or already running, 1 could not start or stopped unexpectedly.
 `;
 
