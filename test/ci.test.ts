@@ -49,7 +49,7 @@ describe('the CI pipeline', () => {
   });
 
   it('fails at the verification step, naming it and the failing checks', async () => {
-    await writeFile(path.join(project, 'migrations', 'current.sql'), BRIDGED(`case when g = 250 then 'n/a' else g::text end`));
+    await writeFile(path.join(project, 'migrations', 'current.sql'), BRIDGED(`case when g = 250 then 'n/a' else (g * 1.5)::numeric(12, 2)::text end`));
     const results = await run();
     expect(results.at(-1)).toMatchObject({ name: 'backfill and verify clients', ok: false });
     expect(results.at(-1)!.error).toBe(
