@@ -370,6 +370,33 @@ const rollbackIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"mi
 export const rollback = new PreparedQuery<RollbackParams,RollbackResult>(rollbackIR);
 
 
+/** 'ValidateForeignKeys' parameters type */
+export interface ValidateForeignKeysParams {
+  migration: string;
+}
+
+/** 'ValidateForeignKeys' return type */
+export interface ValidateForeignKeysResult {
+  result: string;
+}
+
+/** 'ValidateForeignKeys' query type */
+export interface ValidateForeignKeysQuery {
+  params: ValidateForeignKeysParams;
+  result: ValidateForeignKeysResult;
+}
+
+const validateForeignKeysIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":36,"b":46}]}],"statement":"select tandem.validate_foreign_keys(:migration!) as \"result!\""};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select tandem.validate_foreign_keys(:migration!) as "result!"
+ * ```
+ */
+export const validateForeignKeys = new PreparedQuery<ValidateForeignKeysParams,ValidateForeignKeysResult>(validateForeignKeysIR);
+
+
 /** 'Contract' parameters type */
 export interface ContractParams {
   keepRestoreCopy: boolean;

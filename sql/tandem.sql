@@ -79,6 +79,9 @@ select tandem.cutover(:migration!) as "result!";
 /* @name rollback */
 select tandem.rollback(:migration!) as "result!";
 
+/* @name validateForeignKeys */
+select tandem.validate_foreign_keys(:migration!) as "result!";
+
 /* @name contract */
 select tandem.contract(:migration!, :keepRestoreCopy!::boolean) as "result!";
 

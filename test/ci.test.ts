@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPipeline, summarize } from '../src/ci.js';
 import { projectRoot } from '../src/db/provision.js';
 
-const BRIDGED = (balance: string) => `
+// current.sql as this repository has it while a library release is made: the library's source first.
+const BRIDGED = (balance: string) => `--! include tandem/install.sql
 create table if not exists public.customer (id int primary key, full_name text not null, balance text);
 create table if not exists public.client (client_id int primary key, first_name text not null, balance numeric(12, 2));
 insert into public.customer select g, 'Name' || g, ${balance} from generate_series(1, 500) g on conflict do nothing;
@@ -48,7 +49,7 @@ describe('the CI pipeline', () => {
   });
 
   it('fails at the verification step, naming it and the failing checks', async () => {
-    await writeFile(path.join(project, 'migrations', 'current.sql'), BRIDGED(`case when g = 250 then 'n/a' else g::text end`));
+    await writeFile(path.join(project, 'migrations', 'current.sql'), BRIDGED(`case when g = 250 then 'n/a' else (g * 1.5)::numeric(12, 2)::text end`));
     const results = await run();
     expect(results.at(-1)).toMatchObject({ name: 'backfill and verify clients', ok: false });
     expect(results.at(-1)!.error).toBe(

@@ -9,6 +9,9 @@ let app: pg.Client;
 
 const relkind = async (name: string) => (await client.query('select relkind from pg_class where oid = to_regclass($1)', [name])).rows[0]?.relkind;
 const call = async (sql: string) => Object.values((await client.query(sql)).rows[0] ?? {})[0];
+const foreignKeys = async (like = '%_customer_id_fkey') =>
+  (await client.query(`select conname as name, confrelid::regclass::text as target, convalidated from pg_constraint
+                       where contype = 'f' and conname like $1 order by conname`, [like])).rows;
 
 beforeAll(async () => {
   db = await connectedDatabase();
@@ -18,10 +21,14 @@ beforeAll(async () => {
     create table public.client (client_id int primary key, first_name text not null, last_name text, email text,
                                 tenant text not null, created_at timestamptz not null default now());
     create table public.orders (id serial primary key, customer_id int not null references public.customer (id) on delete cascade, total int);
+    -- A foreign key added NOT VALID and never validated: it must stay as it was.
+    create table public.referrals (id serial primary key, customer_id int);
     create view public.customer_emails as select id, email from public.customer where email is not null;
     insert into customer (full_name, email, tenant) select 'First' || g || ' Last' || g, 'u' || g || '@x.io', case when g % 2 = 0 then 'acme' else 'other' end
       from generate_series(1, 20) g;
     insert into orders (customer_id, total) values (1, 10), (2, 20), (3, 30);
+    insert into referrals (customer_id) values (1), (999);
+    alter table referrals add constraint referrals_customer_id_fkey foreign key (customer_id) references customer (id) not valid;
     drop role if exists tandem_cutover_app;
     create role tandem_cutover_app login password 'app';
     grant usage on schema public to tandem_cutover_app;
@@ -93,8 +100,13 @@ describe('cutover of a renamed table', () => {
     const view = await client.query(`select pg_get_viewdef('customer_emails'::regclass) as def`);
     expect(view.rows[0].def).toContain('FROM customer');
     expect((await app.query('select id, email from customer_emails where id = 21')).rows).toEqual([{ id: 21, email: 'v@x.io' }]);
-    expect((await client.query(`select confrelid::regclass::text as target, convalidated from pg_constraint where conname = 'orders_customer_id_fkey'`)).rows)
-      .toEqual([{ target: 'client', convalidated: false }]);
+    // Validated on the modern table as it was on the legacy one (the table is small: in the same call);
+    // one that was NOT VALID stays so.
+    expect(await foreignKeys()).toEqual([
+      { name: 'orders_customer_id_fkey', target: 'client', convalidated: true },
+      { name: 'referrals_customer_id_fkey', target: 'client', convalidated: false },
+    ]);
+    expect((await client.query('select count(*)::int as n from orders')).rows[0].n).toBe(3);
     const orphan = await sqlError(client, `insert into orders (customer_id, total) values (999, 1)`);
     expect(orphan.code).toBe('23503');
     expect(orphan.message).toBe('insert or update on table "orders" violates foreign key constraint "orders_customer_id_fkey"');
@@ -106,8 +118,12 @@ describe('cutover of a renamed table', () => {
     expect(await relkind('customer__archive')).toBeUndefined();
     expect((await client.query('select id, full_name from customer where id in (2, 6, 21) order by id')).rows)
       .toEqual([{ id: 2, full_name: 'Ann Lee' }, { id: 21, full_name: 'Via View' }]);
-    expect((await client.query(`select confrelid::regclass::text as target from pg_constraint where conname = 'orders_customer_id_fkey'`)).rows)
-      .toEqual([{ target: 'customer' }]);
+    // Foreign keys as they were before cutover: validated where they were validated.
+    expect(await foreignKeys()).toEqual([
+      { name: 'orders_customer_id_fkey', target: 'customer', convalidated: true },
+      { name: 'referrals_customer_id_fkey', target: 'customer', convalidated: false },
+    ]);
+    expect((await client.query('select count(*)::int as n from orders')).rows[0].n).toBe(3);
     expect((await client.query(`select pg_get_viewdef('customer_emails'::regclass) as def`)).rows[0].def).toContain('FROM customer');
     expect((await client.query(`select has_table_privilege('tandem_cutover_app', 'client', 'select') as granted`)).rows[0].granted).toBe(false);
     await app.query(`insert into customer (full_name) values ('Back Again')`);
@@ -182,5 +198,68 @@ describe('cutover of a split, and contract dropping the moved columns', () => {
       `Backfill and verify it first, outside a migration: npx tandem backfill big && npx tandem verify big (or CALL tandem.backfill('big'); SELECT * FROM tandem.verify_migration('big');).`,
     );
     expect(await phase(client, 'big')).toBe('expanded');
+  });
+});
+
+describe('a moved foreign key too large to validate under the transition’s locks', () => {
+  const notices: string[] = [];
+  const onNotice = (notice: { message?: string }) => notices.push(notice.message ?? '');
+
+  beforeAll(async () => {
+    await client.query(`
+      create table public.shelf (id int primary key, label text);
+      create table public.rack (rack_id int primary key, label text);
+      create table public.item (id int primary key, shelf_id int not null references public.shelf (id));
+      insert into shelf select g, 'shelf ' || g from generate_series(1, 30) g;
+      insert into item select g, 1 + g % 30 from generate_series(1, 100) g;
+      select tandem.create_migration('racks');
+      select tandem.bridge(migration => 'racks', name => 'rack', legacy => 'shelf', modern => 'rack',
+        key => '{"rack_id": "id"}', forward => '{"label": "label"}', backward => '{"label": "label"}');
+      select tandem.expand('racks');
+    `);
+    await backfill(client, 'racks');
+    expect(await failures(client, 'racks')).toEqual([]);
+    client.on('notice', onNotice);
+  });
+  afterAll(() => {
+    client.off('notice', onNotice);
+  });
+
+  it('is left NOT VALID by cutover, recorded, and validated by validate_foreign_keys in a transaction of its own', async () => {
+    // inline_limit 0: every table counts as too large to scan under the cutover's locks.
+    // Not in the transaction that moved it, whose locks the scan would hold.
+    await client.query('begin');
+    try {
+      expect(await call(`select tandem.cutover('racks', inline_limit => 0)`)).toBe('cut over');
+      expect(notices).toContain(`foreign key item_shelf_id_fkey on public.item is NOT VALID until tandem.validate_foreign_keys('racks') validates it`);
+      const same = await sqlError(client, `select tandem.validate_foreign_keys('racks')`);
+      expect(same.code).toBe('TD006');
+      expect(same.message).toBe(
+        'cannot validate foreign key item_shelf_id_fkey on public.item in this transaction: it holds AccessExclusiveLock on public.rack, AccessExclusiveLock on public.item',
+      );
+      expect(same.hint).toBe(`Commit first (the transition that moved it), then call it in a transaction of its own: select tandem.validate_foreign_keys('racks');`);
+    } finally {
+      await client.query('rollback');
+    }
+
+    expect(await call(`select tandem.cutover('racks', inline_limit => 0)`)).toBe('cut over');
+    expect(await foreignKeys('item_%')).toEqual([{ name: 'item_shelf_id_fkey', target: 'rack', convalidated: false }]);
+    expect(await call(`select next_step from tandem.status('racks')`)).toBe(
+      `select tandem.validate_foreign_keys('racks') in a transaction of its own, then select * from tandem.verify_migration('racks'), then select tandem.contract('racks')`,
+    );
+    expect(await call(`select tandem.validate_foreign_keys('racks')`)).toBe('validated public.item.item_shelf_id_fkey');
+    expect(await foreignKeys('item_%')).toEqual([{ name: 'item_shelf_id_fkey', target: 'rack', convalidated: true }]);
+    expect(await call(`select tandem.validate_foreign_keys('racks')`)).toBe('nothing to validate');
+    expect(await call(`select next_step from tandem.status('racks')`)).toBe(`select * from tandem.verify_migration('racks'), then select tandem.contract('racks')`);
+  });
+
+  it('is validated by a rollback when it is still waiting for validation, as it was before cutover', async () => {
+    expect(await call(`select tandem.rollback('racks')`)).toBe('rolled back from cut_over to verified');
+    expect(await call(`select tandem.cutover('racks', inline_limit => 0)`)).toBe('cut over');
+    expect(await foreignKeys('item_%')).toEqual([{ name: 'item_shelf_id_fkey', target: 'rack', convalidated: false }]);
+    expect(await call(`select tandem.rollback('racks')`)).toBe('rolled back from cut_over to verified');
+    expect(await foreignKeys('item_%')).toEqual([{ name: 'item_shelf_id_fkey', target: 'shelf', convalidated: true }]);
+    expect(await call(`select count(*)::int from tandem.unvalidated_foreign_key where migration = 'racks'`)).toBe(0);
+    expect((await client.query('select count(*)::int as n from item')).rows[0].n).toBe(100);
   });
 });

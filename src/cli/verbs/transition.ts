@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { chalk } from 'zx';
-import { contract, cutover, lifecycleStep, migrationStatus, rollback } from '../../../generated/tandem.queries.js';
+import { contract, cutover, lifecycleStep, migrationStatus, rollback, validateForeignKeys } from '../../../generated/tandem.queries.js';
 import { UserError } from '../run-main.js';
 import type { Context } from '../context.js';
 
@@ -66,5 +66,11 @@ async function run(context: Context, transition: Transition, migration: string, 
     ? await query.run({ migration }, context.client)
     : await contract.run({ migration, keepRestoreCopy: options.keepRestoreCopy ?? false }, context.client);
   context.out(`${chalk.green(result?.result ?? 'done')}: ${migration}`);
+  if (query) {
+    // Foreign keys the transition moved NOT VALID that were validated before, on tables too large to
+    // scan under its locks: validated now that it has committed, in a transaction of their own.
+    const [validated] = await validateForeignKeys.run({ migration }, context.client);
+    if (validated && validated.result !== 'nothing to validate') context.out(`${chalk.green(validated.result)}: ${migration}`);
+  }
   return 0;
 }
