@@ -5,6 +5,7 @@
 import { describeShape } from './support/harness.js';
 import { columns } from './shapes/columns.js';
 import { distinct } from './shapes/distinct.js';
+import { tableGenerated } from './shapes/table-generated.js';
 import { tableRename } from './shapes/table-rename.js';
 import { tableSplit } from './shapes/table-split.js';
 
@@ -12,3 +13,4 @@ describeShape(tableRename());
 describeShape(tableSplit());
 describeShape(distinct());
 describeShape(columns());
+describeShape(tableGenerated());
