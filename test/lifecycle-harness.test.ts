@@ -5,6 +5,8 @@
 import { describeShape } from './support/harness.js';
 import { columns } from './shapes/columns.js';
 import { distinct } from './shapes/distinct.js';
+import { tableGenerated } from './shapes/table-generated.js';
+import { tablePartitioned } from './shapes/table-partitioned.js';
 import { tableRename } from './shapes/table-rename.js';
 import { tableSplit } from './shapes/table-split.js';
 
@@ -12,3 +14,6 @@ describeShape(tableRename());
 describeShape(tableSplit());
 describeShape(distinct());
 describeShape(columns());
+describeShape(tableGenerated());
+describeShape(tablePartitioned('range'));
+describeShape(tablePartitioned('list'));
