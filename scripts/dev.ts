@@ -10,7 +10,7 @@ import { serverMajorVersion } from '../generated/tandem.queries.js';
 import { withClient } from '../src/db/client.js';
 import { lintFiles } from '../src/lint/lint.js';
 import { report } from '../src/lint/report.js';
-import { GRAPHILE_MIGRATE, graphileMigrate } from '../src/migrate.js';
+import { graphileMigrate, graphileMigrateCommand } from '../src/migrate.js';
 
 const say = (what: string, message: string) => console.log(`${chalk.cyan(`[${what}]`)} ${message}`);
 
@@ -67,7 +67,8 @@ await runMain(HELP, async () => {
     });
   };
 
-  const watch = spawn(GRAPHILE_MIGRATE, ['watch'], {
+  const [command, args] = graphileMigrateCommand(project, ['watch']);
+  const watch = spawn(command, args, {
     cwd: project,
     env: { ...process.env, ...db.env, TANDEM_SCHEMA_SIGNAL: signal },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -96,9 +97,11 @@ await runMain(HELP, async () => {
   });
   say('dev', `watching migrations/current.sql and sql/; ${chalk.dim('Ctrl-C stops everything.')}`);
 
+  // Listeners stay for the whole shutdown: a terminal's Ctrl-C reaches this process both from the
+  // terminal and relayed by tsx, and a second signal without a listener would kill it mid-shutdown.
   const reason = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('stopped'));
-    process.once('SIGTERM', () => resolve('stopped'));
+    process.on('SIGINT', () => resolve('stopped'));
+    process.on('SIGTERM', () => resolve('stopped'));
     watch.once('exit', (exitCode) => resolve(`graphile-migrate watch exited (code ${exitCode})`));
   });
   await watcher.close();

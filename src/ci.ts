@@ -8,7 +8,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { codegenCheck } from './codegen.js';
-import { provideDatabase, projectRoot, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
+import { findProjectRoot } from './paths.js';
+import { provideDatabase, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
 import { withClient } from './db/client.js';
 import { withDatabase } from './db/urls.js';
 import { lintFiles } from './lint/lint.js';
@@ -17,7 +18,7 @@ import { applyAll } from './migrate.js';
 import { backfillBatch, cutover, expand, migrationStatus, rollback, serverMajorVersion, verifyMigration } from '../generated/tandem.queries.js';
 
 export interface PipelineOptions {
-  /** The project folder (default: this project). */
+  /** The project folder (default: the one found from the working directory). */
   cwd?: string;
   /** Run the project's test suite (`npm test`) as the last step. */
   withTests?: boolean;
@@ -94,7 +95,7 @@ function runCommand(command: string, args: string[], cwd: string, env: NodeJS.Pr
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<StepResult[]> {
-  const cwd = options.cwd ?? projectRoot;
+  const cwd = options.cwd ?? findProjectRoot();
   const results: StepResult[] = [];
   let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   const step = async (name: string, work: () => Promise<string | void>) => {

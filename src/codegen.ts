@@ -14,10 +14,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from './cli/run-main.js';
-import { projectRoot } from './db/provision.js';
+import { findProjectRoot, resolveBin } from './paths.js';
 
 export interface CodegenOptions {
-  /** The project folder holding the pgtyped config (default: this project). */
+  /** The project folder holding the pgtyped config (default: the one found from the working directory). */
   cwd?: string;
   /** pgtyped config file, relative to cwd (default `pgtyped.config.json`). */
   config?: string;
@@ -45,13 +45,13 @@ export interface CodegenResult {
   output: string;
 }
 
-const PGTYPED = path.join(projectRoot, 'node_modules', '.bin', 'pgtyped');
 const INVALID_MARKER = /^\/\*\* Query '([^']+)' is invalid, so its result/gm;
 const SOURCE_HEADER = /^\/\*\* Types generated for queries found in "([^"]+)" \*\//;
 
 function runPgtyped(options: CodegenOptions, cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PGTYPED, ['-c', options.config ?? 'pgtyped.config.json'], {
+    const pgtyped = resolveBin('@pgtyped/cli', 'pgtyped', cwd);
+    const child = spawn(process.execPath, [pgtyped, '-c', options.config ?? 'pgtyped.config.json'], {
       cwd,
       // pgtyped reads DATABASE_URL, and lets PG* variables override it: drop those.
       env: { ...withoutPgVariables(process.env), DATABASE_URL: options.databaseUrl },
@@ -92,7 +92,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 /** Runs pgtyped; throws a UserError naming every query that could not be typed, with pgtyped's errors. */
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const cwd = options.cwd ?? projectRoot;
+  const cwd = options.cwd ?? findProjectRoot();
   const outputDir = path.join(cwd, options.outputDir ?? 'generated');
   const { code, output } = await runPgtyped(options, cwd);
   if (code !== 0) {
@@ -159,7 +159,7 @@ export interface DriftReport {
 
 /** Regenerates and reports every output file that differs from what was there before. */
 export async function codegenCheck(options: CodegenOptions): Promise<DriftReport> {
-  const cwd = options.cwd ?? projectRoot;
+  const cwd = options.cwd ?? findProjectRoot();
   const outputDir = path.join(cwd, options.outputDir ?? 'generated');
   const before = await snapshot(outputDir);
   await codegen(options);

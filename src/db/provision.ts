@@ -2,9 +2,9 @@
  * Where PostgreSQL comes from. Every script and the test harness call `provideDatabase`; nothing
  * else decides.
  *
- * For scripts (purpose 'dev'):
- *   1. DATABASE_URL (with SHADOW_DATABASE_URL and ROOT_DATABASE_URL) when set;
- *   2. otherwise the embedded server in .tandem/postgres (TANDEM_PG_DIR overrides the folder).
+ * For commands (purpose 'dev'):
+ *   1. DATABASE_URL (with SHADOW_DATABASE_URL and ROOT_DATABASE_URL) when set (`--database-url` sets it);
+ *   2. otherwise the embedded server in the project's .tandem/postgres (TANDEM_PG_DIR overrides the folder).
  * For tests (purpose 'test'), TANDEM_TEST_DB=container|embedded|url forces a choice; otherwise
  *   1. a PostgreSQL container (testcontainers) when a container runtime answers;
  *   2. otherwise an embedded server in a temporary folder, thrown away afterwards;
@@ -15,8 +15,8 @@
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { embeddedDir, findProjectRoot, packageRoot } from '../paths.js';
 import { ensureEmbeddedServer, EMBEDDED_PG_MAJOR } from './embedded.js';
 import { databaseName, redact, withDatabase } from './urls.js';
 
@@ -58,8 +58,10 @@ export interface ProvideOptions {
   env?: NodeJS.ProcessEnv;
   /** Name of the application database on an embedded or container server (default `tandem`). */
   database?: string;
-  /** Folder of the embedded cluster (default: .tandem/postgres, or a temporary folder for tests). */
+  /** Folder of the embedded cluster (default: the project's .tandem/postgres, or a temporary folder for tests). */
   embeddedDir?: string;
+  /** The user's project, whose .tandem/postgres holds the embedded cluster (default: found from the working directory). */
+  project?: string;
   /** Progress messages (default: standard error). */
   log?: (message: string) => void;
 }
@@ -71,10 +73,8 @@ export class ProvisionError extends Error {
   }
 }
 
-/** The project's root folder (where package.json and .gmrc are). */
-export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-export const DEFAULT_EMBEDDED_DIR = path.join(projectRoot, '.tandem', 'postgres');
+/** tandem's own folder (this repository in a checkout): see paths.ts. Not the user's project. */
+export const projectRoot = packageRoot;
 
 const TEST_CHOICES = ['container', 'embedded', 'url'] as const;
 
@@ -275,5 +275,5 @@ export async function provideDatabase(options: ProvideOptions): Promise<Provided
   const withLog = { ...options, log };
   if (options.purpose === 'test') return forTests(withLog, env);
   if (env.DATABASE_URL) return fromUrl(env);
-  return fromEmbedded(withLog, options.embeddedDir ?? env.TANDEM_PG_DIR ?? DEFAULT_EMBEDDED_DIR, false);
+  return fromEmbedded(withLog, options.embeddedDir ?? embeddedDir(options.project ?? findProjectRoot(), env), false);
 }
