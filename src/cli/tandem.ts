@@ -6,11 +6,19 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageInfo } from '../paths.js';
-import { projectContext, withContext, type ConnectionOptions, type Context } from './context.js';
+import { projectContext, withContext, type ConnectionOptions, type Context, type ProjectContext } from './context.js';
 import { commandLineVersion } from './library-version.js';
 import { configureColor, reportError, USAGE_OR_CONNECTION } from './run-main.js';
 import { backfill, INTERRUPTED } from './verbs/backfill.js';
+import { ci } from './verbs/ci.js';
+import { codegen } from './verbs/codegen.js';
+import { db } from './verbs/db.js';
+import { demo } from './verbs/demo.js';
+import { dev } from './verbs/dev.js';
+import { gm } from './verbs/gm.js';
 import { lint } from './verbs/lint.js';
+import { migrate } from './verbs/migrate.js';
+import { releaseSql } from './verbs/release-sql.js';
 import { log, rejects } from './verbs/log.js';
 import { status } from './verbs/status.js';
 import { transition } from './verbs/transition.js';
@@ -29,6 +37,10 @@ Connection: --database-url, else DATABASE_URL, else the project's embedded serve
 (started for the command unless \`npx tandem db\` or \`npx tandem dev\` runs one). The project is the
 nearest folder up from here with a .gmrc. NO_COLOR=1 turns colour off.`;
 
+/** The exit codes of a verb that works on the project rather than on a migration. */
+const projectExitCodes = (...lines: string[]) => `\nExit codes:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+const NO_DATABASE = '2  usage error, or no database could be reached';
+
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('a whole number of at least 1');
@@ -38,6 +50,12 @@ function positiveInteger(value: string): number {
 function milliseconds(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('milliseconds, 0 or more');
+  return number;
+}
+
+function scale(value: string): number {
+  const number = Number(value);
+  if (!(number > 0 && number <= 20)) throw new InvalidArgumentError('a number above 0 and at most 20 (1 is the size the plan describes)');
   return number;
 }
 
@@ -74,6 +92,8 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .version(version, '-V, --version', 'print the package and SQL library versions')
     .addHelpText('after', `${CONNECTION}\n${EXIT_CODES}\n\nThe lifecycle: expand (in a migration) → backfill → verify → cutover → verify → contract; rollback steps back.`)
     .showHelpAfterError('(add --help for usage)')
+    // `tandem gm <graphile-migrate command and its options>` passes everything after the command on.
+    .enablePositionalOptions()
     .exitOverride();
   // Every verb takes --database-url, and ends through `main` on a usage error as on any other.
   const command = (spec: string) => withConnection(program.command(spec).exitOverride());
@@ -135,6 +155,58 @@ Suppress a finding with a reason: \`-- tandem-ignore <rule>: <why>\` before the 
 \`-- tandem-ignore-file <rule>: <why>\` for the whole file.
 ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level finding').replace('refused or failed: wrong phase, a failing check, a PostgreSQL error (shown with its SQLSTATE, detail and hint)', 'an error-level finding, or SQL that does not parse').replace('library is missing or older', 'library (when linting without files) is older')}`)
     .action(async (files: string[], options) => done(await lint(projectContext(options), files, options)));
+
+  // The project: its database, its migrations, its queries, its pipeline.
+  const projectVerb = (options: ConnectionOptions, verb: (project: ProjectContext) => Promise<number>) => verb(projectContext(options)).then(done);
+
+  command('db')
+    .description("start the project's embedded PostgreSQL (.tandem/postgres) and print its connection strings; Ctrl-C stops it, other commands borrow it meanwhile")
+    .addHelpText('after', projectExitCodes('0  stopped by Ctrl-C, or already running, or DATABASE_URL is set', '1  could not start, or stopped unexpectedly', NO_DATABASE))
+    .action((options) => projectVerb(options, db));
+
+  command('migrate')
+    .description("apply the project's committed migrations (migrations/committed) and print the status: applied, pending, current.sql, the library release")
+    .addHelpText('after', projectExitCodes('0  up to date', '1  a migration failed (graphile-migrate\'s error is shown)', NO_DATABASE))
+    .action((options) => projectVerb(options, migrate));
+
+  command('dev')
+    .description('the local loop: committed migrations applied, then current.sql applied and linted on every save, and the queries in sql/ retyped after each apply or edit; Ctrl-C stops it')
+    .addHelpText('after', projectExitCodes('0  stopped by Ctrl-C', '1  could not start, or graphile-migrate watch stopped', NO_DATABASE))
+    .action((options) => projectVerb(options, dev));
+
+  command('codegen')
+    .description("type the project's queries with pgtyped (pgtyped.config.json: sql/ into generated/) against the database brought up to date with the migrations and current.sql")
+    .option('--check', 'fail, naming the files, when a generated file changed (the drift check CI runs)')
+    .addHelpText('after', projectExitCodes('0  done (--check: nothing changed)', '1  a query could not be typed (file, line, query and the database\'s error), or --check found drift', NO_DATABASE))
+    .action((options) => projectVerb(options, (project) => codegen(project, options)));
+
+  command('gm')
+    .description('graphile-migrate with the connection strings set: `tandem gm watch --once` applies current.sql, `tandem gm commit -m "…"` freezes it')
+    .argument('[command...]', "graphile-migrate's command and its options (`tandem gm commit --help` for graphile-migrate's help)")
+    .allowUnknownOption()
+    .passThroughOptions()
+    .addHelpText('after', `\n--database-url goes before graphile-migrate's command: tandem gm --database-url <url> migrate\n${projectExitCodes("graphile-migrate's own", NO_DATABASE)}`)
+    .action((args: string[], options) => projectVerb(options, (project) => gm(project, args)));
+
+  command('ci')
+    .description("the pipeline a project's CI runs, each step named and timed: a fresh database, tandem lint of every migration, every migration, the codegen drift check, backfill and verification of every migration with bridges, a rollback rehearsal")
+    .option('--with-tests', 'run the project\'s tests (npm test) as the last step')
+    .addHelpText('after', projectExitCodes('0  every step passed', '1  a step failed (named in the last line)', NO_DATABASE))
+    .action((options) => projectVerb(options, (project) => ci(project, options)));
+
+  command('demo')
+    .description("a worked scenario's whole migration under live load, on a new database tandem_demo_<scenario>: expand, backfill, verify, cutover, rollback, cutover, contract")
+    .argument('[scenario]', 'scout (376,212 transactions at scale 1) or square', 'scout')
+    .addOption(new Option('--scale <n>', 'data size relative to the plan\'s').default(1).argParser(scale))
+    .addHelpText('after', projectExitCodes('0  nothing differed and no write was lost', '1  a difference or a lost write (or the run failed)', '2  bad arguments, or no database could be reached'))
+    .action((scenario: string, options) => projectVerb(options, (project) => demo(project, scenario, options)));
+
+  command('release-sql')
+    .description("this package's SQL library as one file, release/tandem-<version>.sql, for a database graphile-migrate does not manage (psql -v ON_ERROR_STOP=1 -f …)")
+    .option('--out <file>', 'where to write it')
+    .option('--stdout', 'print it instead')
+    .addHelpText('after', projectExitCodes('0  written', '2  bad arguments'))
+    .action((options) => projectVerb(options, (project) => releaseSql(project, options)));
 
   return program;
 }
