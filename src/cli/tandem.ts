@@ -16,6 +16,8 @@ import { db } from './verbs/db.js';
 import { demo } from './verbs/demo.js';
 import { dev } from './verbs/dev.js';
 import { gm } from './verbs/gm.js';
+import { init } from './verbs/init.js';
+import { upgrade } from './verbs/upgrade.js';
 import { lint } from './verbs/lint.js';
 import { migrate } from './verbs/migrate.js';
 import { releaseSql } from './verbs/release-sql.js';
@@ -158,6 +160,18 @@ ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level findin
 
   // The project: its database, its migrations, its queries, its pipeline.
   const projectVerb = (options: ConnectionOptions, verb: (project: ProjectContext) => Promise<number>) => verb(projectContext(options)).then(done);
+
+  command('init')
+    .description('set this folder up for tandem: .gmrc, migrations/ with the SQL library and a committed migration that installs it, current.sql, sql/ with a pgtyped config, package.json scripts, .tandem/ in .gitignore, a GitHub Actions workflow. Writes only what is missing; lists what it wrote and kept')
+    .option('--force', "write tandem's template files (.gmrc, pgtyped.config.json, sql/README.md, the workflow) over yours")
+    .addHelpText('after', projectExitCodes('0  done, also when nothing was missing', '1  a file could not be read or written', '2  usage error'))
+    .action((options) => projectVerb(options, (project) => init(project, options)));
+
+  command('upgrade')
+    .description("bring the project's SQL library to this package's release: migrations/fixtures/tandem replaced and a committed migration that installs it added; prints both versions")
+    .option('--force', 'replace migrations/fixtures/tandem even if it was edited since its release was committed')
+    .addHelpText('after', projectExitCodes('0  upgraded, or already at this release', '1  refused: no library in the migrations (run init), or the fixtures were edited', '2  usage error', "4  the project's migrations install a newer library than this package's: update the package"))
+    .action((options) => projectVerb(options, (project) => upgrade(project, options)));
 
   command('db')
     .description("start the project's embedded PostgreSQL (.tandem/postgres) and print its connection strings; Ctrl-C stops it, other commands borrow it meanwhile")
