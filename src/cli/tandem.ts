@@ -100,13 +100,16 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
   // Every verb takes --database-url, and ends through `main` on a usage error as on any other.
   const command = (spec: string) => withConnection(program.command(spec).exitOverride());
 
+  program.commandsGroup('A migration through its lifecycle:');
   command('status [migration]')
+    .summary('phase, rows, backfill, last verification and next step of each migration')
     .description('every migration (or one) with its phase, bridges, row counts, backfill progress, last verification and next step')
     .option('--json', 'print JSON')
     .addHelpText('after', EXIT_CODES)
     .action((migration: string | undefined, options) => run(options, (context) => status(context, migration, options)));
 
   command('backfill <migration>')
+    .summary('copy the legacy rows in keyset batches; Ctrl-C stops, the next run resumes')
     .description('copy the legacy rows that existed before expand, in keyset batches with a progress bar; Ctrl-C stops after the batch under way and the next run resumes')
     .addOption(new Option('--batch-size <rows>', 'rows per batch (each its own transaction)').default(1000).argParser(positiveInteger))
     .addOption(new Option('--pause <ms>', 'wait between batches, to leave room for the application').default(0).argParser(milliseconds))
@@ -115,17 +118,19 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .action((migration: string, options) => run(options, (context) => backfill(context, migration, options)));
 
   command('verify <migration>')
+    .summary('compare every row and column of both sides, and run the custom checks')
     .description('compare every legacy row with its modern twin on every mapped column, in one snapshot, and run the custom checks')
     .option('--json', 'print JSON: { migration, passed, consistency, checks }')
     .addHelpText('after', EXIT_CODES)
     .action((migration: string, options) => run(options, (context) => verify(context, migration, options)));
 
-  for (const [verb, description] of [
-    ['cutover', 'make the modern side the source of truth; refused unless the latest verification passed'],
-    ['rollback', 'go back one phase, from any phase before contract, losing no write'],
-    ['contract', 'drop the sync machinery and the archives or moved columns; refused unless a verification after cutover passed'],
+  for (const [verb, summary, description] of [
+    ['cutover', 'make the modern side the source of truth', 'make the modern side the source of truth; refused unless the latest verification passed'],
+    ['rollback', 'go back one phase, losing no write', 'go back one phase, from any phase before contract, losing no write'],
+    ['contract', 'drop the sync machinery and the legacy side', 'drop the sync machinery and the archives or moved columns; refused unless a verification after cutover passed'],
   ] as const) {
     const transitionCommand = command(`${verb} <migration>`)
+      .summary(summary)
       .description(description)
       .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)');
     if (verb === 'contract') transitionCommand.option('--keep-restore-copy', 'keep the archives (or moved columns) aside instead of dropping them');
@@ -135,6 +140,7 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
   }
 
   command('log [migration]')
+    .summary('the event log with durations')
     .description('the event log, newest first, with durations')
     .addOption(new Option('--limit <n>', 'how many events').default(50).argParser(positiveInteger))
     .option('--json', 'print JSON')
@@ -142,6 +148,7 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .action((migration: string | undefined, options) => run(options, (context) => log(context, migration, options)));
 
   command('rejects <migration>')
+    .summary('rows that failed to map, with their errors')
     .description('rows that failed to map, with their errors')
     .addOption(new Option('--limit <n>', 'how many rows').default(100).argParser(positiveInteger))
     .option('--json', 'print JSON')
@@ -149,6 +156,7 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .action((migration: string, options) => run(options, (context) => rejects(context, migration, options)));
 
   command('lint [files...]')
+    .summary('locks, rewrites and data loss in migrations, before they run')
     .description('check migrations for locks, rewrites and data loss before they run: the files given, or current.sql and the committed migrations not yet applied')
     .addOption(new Option('--format <format>', 'human, json or gcc').choices(['human', 'json', 'gcc']).default('human'))
     .addOption(new Option('--pg-version <major>', 'target PostgreSQL major version (default: the database\'s, or 18)').argParser(positiveInteger))
@@ -159,42 +167,50 @@ ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level findin
     .action(async (files: string[], options) => done(await lint(projectContext(options), files, options)));
 
   // The project: its database, its migrations, its queries, its pipeline.
+  program.commandsGroup('The project:');
   const projectVerb = (options: ConnectionOptions, verb: (project: ProjectContext) => Promise<number>) => verb(projectContext(options)).then(done);
 
   command('init')
+    .summary('set this project up for tandem (writes only what is missing)')
     .description('set this folder up for tandem: .gmrc, migrations/ with the SQL library and a committed migration that installs it, current.sql, sql/ with a pgtyped config, package.json scripts, .tandem/ in .gitignore, a GitHub Actions workflow. Writes only what is missing; lists what it wrote and kept')
     .option('--force', "write tandem's template files (.gmrc, pgtyped.config.json, sql/README.md, the workflow) over yours")
     .addHelpText('after', projectExitCodes('0  done, also when nothing was missing', '1  a file could not be read or written', '2  usage error'))
     .action((options) => projectVerb(options, (project) => init(project, options)));
 
   command('upgrade')
+    .summary("bring the project's SQL library to this package's release")
     .description("bring the project's SQL library to this package's release: migrations/fixtures/tandem replaced and a committed migration that installs it added; prints both versions")
     .option('--force', 'replace migrations/fixtures/tandem even if it was edited since its release was committed')
     .addHelpText('after', projectExitCodes('0  upgraded, or already at this release', '1  refused: no library in the migrations (run init), or the fixtures were edited', '2  usage error', "4  the project's migrations install a newer library than this package's: update the package"))
     .action((options) => projectVerb(options, (project) => upgrade(project, options)));
 
   command('db')
+    .summary("start the project's embedded PostgreSQL until Ctrl-C")
     .description("start the project's embedded PostgreSQL (.tandem/postgres) and print its connection strings; Ctrl-C stops it, other commands borrow it meanwhile")
     .addHelpText('after', projectExitCodes('0  stopped by Ctrl-C, or already running, or DATABASE_URL is set', '1  could not start, or stopped unexpectedly', NO_DATABASE))
     .action((options) => projectVerb(options, db));
 
   command('migrate')
+    .summary('apply the committed migrations and print the status')
     .description("apply the project's committed migrations (migrations/committed) and print the status: applied, pending, current.sql, the library release")
     .addHelpText('after', projectExitCodes('0  up to date', '1  a migration failed (graphile-migrate\'s error is shown)', NO_DATABASE))
     .action((options) => projectVerb(options, migrate));
 
   command('dev')
+    .summary('apply, lint and retype on every save of current.sql')
     .description('the local loop: committed migrations applied, then current.sql applied and linted on every save, and the queries in sql/ retyped after each apply or edit; Ctrl-C stops it')
     .addHelpText('after', projectExitCodes('0  stopped by Ctrl-C', '1  could not start, or graphile-migrate watch stopped', NO_DATABASE))
     .action((options) => projectVerb(options, dev));
 
   command('codegen')
+    .summary('type the queries in sql/ into generated/ (--check: fail on drift)')
     .description("type the project's queries with pgtyped (pgtyped.config.json: sql/ into generated/) against the database brought up to date with the migrations and current.sql")
     .option('--check', 'fail, naming the files, when a generated file changed (the drift check CI runs)')
     .addHelpText('after', projectExitCodes('0  done (--check: nothing changed)', '1  a query could not be typed (file, line, query and the database\'s error), or --check found drift', NO_DATABASE))
     .action((options) => projectVerb(options, (project) => codegen(project, options)));
 
   command('gm')
+    .summary('graphile-migrate with the connection set (gm watch --once, gm commit)')
     .description('graphile-migrate with the connection strings set: `tandem gm watch --once` applies current.sql, `tandem gm commit -m "…"` freezes it')
     .argument('[command...]', "graphile-migrate's command and its options (`tandem gm commit --help` for graphile-migrate's help)")
     .allowUnknownOption()
@@ -203,12 +219,14 @@ ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level findin
     .action((args: string[], options) => projectVerb(options, (project) => gm(project, args)));
 
   command('ci')
+    .summary('the CI pipeline on a fresh database')
     .description("the pipeline a project's CI runs, each step named and timed: a fresh database, tandem lint of every migration, every migration, the codegen drift check, backfill and verification of every migration with bridges, a rollback rehearsal")
     .option('--with-tests', 'run the project\'s tests (npm test) as the last step')
     .addHelpText('after', projectExitCodes('0  every step passed', '1  a step failed (named in the last line)', NO_DATABASE))
     .action((options) => projectVerb(options, (project) => ci(project, options)));
 
   command('demo')
+    .summary("a worked scenario's whole migration under live load")
     .description("a worked scenario's whole migration under live load, on a new database tandem_demo_<scenario>: expand, backfill, verify, cutover, rollback, cutover, contract")
     .argument('[scenario]', 'scout (376,212 transactions at scale 1) or square', 'scout')
     .addOption(new Option('--scale <n>', 'data size relative to the plan\'s').default(1).argParser(scale))
@@ -216,6 +234,7 @@ ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level findin
     .action((scenario: string, options) => projectVerb(options, (project) => demo(project, scenario, options)));
 
   command('release-sql')
+    .summary('the SQL library as one file for psql')
     .description("this package's SQL library as one file, release/tandem-<version>.sql, for a database graphile-migrate does not manage (psql -v ON_ERROR_STOP=1 -f …)")
     .option('--out <file>', 'where to write it')
     .option('--stdout', 'print it instead')
