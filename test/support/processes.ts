@@ -34,9 +34,13 @@ export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** The environment without connection strings, so that scripts choose the embedded server. */
+/**
+ * The environment without connection strings or a chosen major (npm run test:matrix sets
+ * TANDEM_PG_VERSION), so that scripts choose the default embedded server; `extra` is added after.
+ */
 export function envWithoutDatabase(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'SHADOW_DATABASE_URL', 'ROOT_DATABASE_URL']) delete env[name];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['DATABASE_URL', 'SHADOW_DATABASE_URL', 'ROOT_DATABASE_URL', 'TANDEM_PG_VERSION']) delete env[name];
+  Object.assign(env, extra);
   return env;
 }

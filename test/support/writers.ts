@@ -13,6 +13,8 @@ export interface Writer {
   stop(): Promise<void>;
   /** Operations committed so far. */
   committed(): number;
+  /** Operations PostgreSQL cancelled (deadlock, serialization failure, lock timeout), not retried as such: the writer moves on. */
+  retried(): number;
 }
 
 const RETRYABLE = new Set(['40P01', '40001', '55P03']);
@@ -29,9 +31,15 @@ export function startWriter(
   nextKey: () => number,
   expected: Expected,
   seed: number,
+  /**
+   * Each write in a transaction of this isolation level. Above READ COMMITTED the transaction reads
+   * first, so that its snapshot is older than its write, as an application's is.
+   */
+  isolation: 'read committed' | 'repeatable read' | 'serializable' = 'read committed',
 ): Writer {
   let running = true;
   let count = 0;
+  let retried = 0;
   let random = seed;
   const next = () => {
     random = (random * 1103515245 + 12345) % 2147483648;
@@ -84,7 +92,20 @@ export function startWriter(
         };
       }
       try {
-        const result = await client.query(sql, params);
+        let result: pg.QueryResult;
+        if (isolation === 'read committed') {
+          result = await client.query(sql, params);
+        } else {
+          await client.query(`begin isolation level ${isolation}`);
+          try {
+            await client.query(side === 'legacy' ? 'select count(*) from account' : 'select count(*) from ledger_account');
+            result = await client.query(sql, params);
+            await client.query('commit');
+          } catch (error) {
+            await client.query('rollback');
+            throw error;
+          }
+        }
         if (result.rowCount === 1) {
           apply();
           count++;
@@ -94,6 +115,7 @@ export function startWriter(
         // else: a modern row the backfill has not copied yet; nothing changed, nothing to record.
       } catch (error) {
         if (!RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        retried++;
       }
     }
   })();
@@ -107,5 +129,6 @@ export function startWriter(
       }
     },
     committed: () => count,
+    retried: () => retried,
   };
 }
