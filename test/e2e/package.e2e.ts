@@ -150,4 +150,10 @@ describe('the packed package in a new project', () => {
     expect(ci).toContain('✔ rollback rehearsal clients');
     expect(ci).toMatch(/CI passed: \d+ steps in [\d.]+ s\./);
   });
+
+  it('tandem demo runs a worked scenario from the package on the project\'s server', async () => {
+    const demo = ok(await tandem('demo', 'scout', '--scale', '0.01')).stdout;
+    expect(demo).toContain('Verification found 0 differences; 0 of');
+    expect(demo).toContain('ok: explore the result with `npx tandem db`');
+  });
 });
