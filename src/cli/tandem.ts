@@ -17,13 +17,13 @@ import { demo } from './verbs/demo.js';
 import { dev } from './verbs/dev.js';
 import { gm } from './verbs/gm.js';
 import { init } from './verbs/init.js';
-import { upgrade } from './verbs/upgrade.js';
 import { lint } from './verbs/lint.js';
+import { log, rejects } from './verbs/log.js';
 import { migrate } from './verbs/migrate.js';
 import { releaseSql } from './verbs/release-sql.js';
-import { log, rejects } from './verbs/log.js';
 import { status } from './verbs/status.js';
 import { transition } from './verbs/transition.js';
+import { upgrade } from './verbs/upgrade.js';
 import { verify } from './verbs/verify.js';
 
 const EXIT_CODES = `
