@@ -92,6 +92,9 @@ describe('the packed package in a new project', () => {
     ok(await run('npm', ['init', '-y'], project));
     ok(await run('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], project));
     expect(existsSync(path.join(project, 'node_modules', manifest.name, 'dist', 'src', 'cli', 'tandem.js'))).toBe(true);
+    // The library entry, for a project's own scripts.
+    const imported = ok(await run('node', ['--input-type=module', '-e', `const m = await import('${manifest.name}'); console.log(typeof m.provideDatabase, typeof m.queries.verifyMigration.run)`], project));
+    expect(imported.stdout).toBe('function function\n');
   });
 
   it('tandem --version', async () => {
