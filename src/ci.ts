@@ -7,8 +7,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { codegenCheck } from './codegen.js';
-import { provideDatabase, projectRoot, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
+import { codegenCheck, outputDirOf } from './codegen.js';
+import { findProjectRoot } from './paths.js';
+import { provideDatabase, type DatabaseEnv, type ProvidedDatabase } from './db/provision.js';
 import { withClient } from './db/client.js';
 import { withDatabase } from './db/urls.js';
 import { lintFiles } from './lint/lint.js';
@@ -17,10 +18,12 @@ import { applyAll } from './migrate.js';
 import { backfillBatch, cutover, expand, migrationStatus, rollback, serverMajorVersion, verifyMigration } from '../generated/tandem.queries.js';
 
 export interface PipelineOptions {
-  /** The project folder (default: this project). */
+  /** The project folder (default: the one found from the working directory). */
   cwd?: string;
   /** Run the project's test suite (`npm test`) as the last step. */
   withTests?: boolean;
+  /** The environment that says where PostgreSQL is (default: process.env): DATABASE_URL's server, else a throwaway embedded one. */
+  env?: NodeJS.ProcessEnv;
   /** Where step lines go. */
   log: (line: string) => void;
 }
@@ -35,8 +38,8 @@ export interface StepResult {
 class StepFailure extends Error {}
 
 /** A database of its own for the run: DATABASE_URL's server when set, else a throwaway embedded one. */
-async function freshDatabase(): Promise<{ server: ProvidedDatabase; env: DatabaseEnv; drop: () => Promise<void> }> {
-  const server = await provideDatabase({ purpose: process.env.DATABASE_URL ? 'dev' : 'test' });
+async function freshDatabase(environment: NodeJS.ProcessEnv): Promise<{ server: ProvidedDatabase; env: DatabaseEnv; drop: () => Promise<void> }> {
+  const server = await provideDatabase({ purpose: environment.DATABASE_URL ? 'dev' : 'test', env: environment });
   const name = `tandem_ci_${randomBytes(5).toString('hex')}`;
   const root = new pg.Client({ connectionString: server.rootDatabaseUrl });
   await root.connect();
@@ -94,7 +97,7 @@ function runCommand(command: string, args: string[], cwd: string, env: NodeJS.Pr
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<StepResult[]> {
-  const cwd = options.cwd ?? projectRoot;
+  const cwd = options.cwd ?? findProjectRoot();
   const results: StepResult[] = [];
   let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   const step = async (name: string, work: () => Promise<string | void>) => {
@@ -115,7 +118,7 @@ export async function runPipeline(options: PipelineOptions): Promise<StepResult[
   };
   try {
     await step('fresh database', async () => {
-      database = await freshDatabase();
+      database = await freshDatabase(options.env ?? process.env);
       return database.server.description;
     });
     const env = database!.env;
@@ -136,9 +139,13 @@ export async function runPipeline(options: PipelineOptions): Promise<StepResult[
       await applyAll({ cwd, env });
     });
     await step('codegen drift', async () => {
+      const generated = await outputDirOf(cwd);
+      if (generated === undefined) return 'skipped: no pgtyped.config.json';
       const { changes } = await codegenCheck({ cwd, databaseUrl: env.DATABASE_URL });
       if (changes.length > 0) {
-        throw new StepFailure(`generated/ is out of date:\n${changes.map((line) => `  ${line}`).join('\n')}\nFix: run \`npm run codegen\` and commit generated/.`);
+        throw new StepFailure(
+          `${generated}/ is out of date:\n${changes.map((line) => `  ${line}`).join('\n')}\nFix: run \`npx tandem codegen\` and commit ${generated}/.`,
+        );
       }
     });
     const migrations = await withClient(env.DATABASE_URL, async (client) => {

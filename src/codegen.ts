@@ -14,14 +14,14 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from './cli/run-main.js';
-import { projectRoot } from './db/provision.js';
+import { findProjectRoot, resolveBin } from './paths.js';
 
 export interface CodegenOptions {
-  /** The project folder holding the pgtyped config (default: this project). */
+  /** The project folder holding the pgtyped config (default: the one found from the working directory). */
   cwd?: string;
   /** pgtyped config file, relative to cwd (default `pgtyped.config.json`). */
   config?: string;
-  /** Folder the config's emitTemplate writes to, relative to cwd (default `generated`). */
+  /** Folder the config's emitTemplate writes to, relative to cwd (default: read from the config; see outputDirOf). */
   outputDir?: string;
   /** Database that has the schema the queries are typed against. */
   databaseUrl: string;
@@ -45,13 +45,13 @@ export interface CodegenResult {
   output: string;
 }
 
-const PGTYPED = path.join(projectRoot, 'node_modules', '.bin', 'pgtyped');
 const INVALID_MARKER = /^\/\*\* Query '([^']+)' is invalid, so its result/gm;
 const SOURCE_HEADER = /^\/\*\* Types generated for queries found in "([^"]+)" \*\//;
 
 function runPgtyped(options: CodegenOptions, cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PGTYPED, ['-c', options.config ?? 'pgtyped.config.json'], {
+    const pgtyped = resolveBin('@pgtyped/cli', 'pgtyped', cwd);
+    const child = spawn(process.execPath, [pgtyped, '-c', options.config ?? 'pgtyped.config.json'], {
       cwd,
       // pgtyped reads DATABASE_URL, and lets PG* variables override it: drop those.
       env: { ...withoutPgVariables(process.env), DATABASE_URL: options.databaseUrl },
@@ -90,10 +90,46 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+export const PGTYPED_CONFIG = 'pgtyped.config.json';
+
+interface PgtypedConfig {
+  srcDir?: string;
+  transforms?: { emitTemplate?: string }[];
+}
+
+/**
+ * The folder pgtyped writes to, relative to the project, from the config's first emitTemplate: what
+ * comes before its first placeholder (`generated/{{name}}.queries.ts` → `generated`), or the query
+ * folder itself when the files are written beside the queries (`{{dir}}/…`). Undefined without a config.
+ */
+export async function outputDirOf(cwd: string, config = PGTYPED_CONFIG): Promise<string | undefined> {
+  let parsed: PgtypedConfig;
+  try {
+    parsed = JSON.parse(await readFile(path.join(cwd, config), 'utf8')) as PgtypedConfig;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${config}: ${(error as Error).message}.\nFix: correct the JSON (see https://pgtyped.dev/docs/cli).`);
+  }
+  const template = parsed.transforms?.find((transform) => transform.emitTemplate)?.emitTemplate;
+  const fixed = template?.split('{{')[0]?.split('/').slice(0, -1).join('/');
+  return path.normalize(fixed || parsed.srcDir || '.');
+}
+
+async function outputDir(options: CodegenOptions, cwd: string): Promise<string> {
+  const dir = options.outputDir ?? (await outputDirOf(cwd, options.config));
+  if (dir === undefined) {
+    throw new UserError(
+      `no ${options.config ?? PGTYPED_CONFIG} in ${cwd}: nothing tells pgtyped which queries to type.\n` +
+        'Fix: `npx tandem init` writes one for the queries in sql/ (it keeps every file you have).',
+    );
+  }
+  return path.join(cwd, dir);
+}
+
 /** Runs pgtyped; throws a UserError naming every query that could not be typed, with pgtyped's errors. */
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const cwd = options.cwd ?? projectRoot;
-  const outputDir = path.join(cwd, options.outputDir ?? 'generated');
+  const cwd = options.cwd ?? findProjectRoot();
+  const outputFolder = await outputDir(options, cwd);
   const { code, output } = await runPgtyped(options, cwd);
   if (code !== 0) {
     throw new UserError(
@@ -104,7 +140,8 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
 
   const invalid: InvalidQuery[] = [];
   const removed: string[] = [];
-  for (const file of await listFiles(outputDir)) {
+  for (const file of await listFiles(outputFolder)) {
+    if (!/\.[cm]?ts$/.test(file)) continue; // queries written beside their output are not output
     const text = await readFile(file, 'utf8');
     const source = SOURCE_HEADER.exec(text)?.[1];
     if (source && !existsSync(path.join(cwd, source))) {
@@ -127,7 +164,7 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     throw new UserError(
       `pgtyped could not type ${invalid.length === 1 ? 'a query' : `${invalid.length} queries`}:\n${list}\n` +
         `pgtyped said:\n${errors}\n` +
-        'Fix: correct the query (or the schema it reads) and run `npm run codegen` again.',
+        'Fix: correct the query (or the schema it reads) and run `npx tandem codegen` again.',
     );
   }
   return { removed, output };
@@ -159,11 +196,11 @@ export interface DriftReport {
 
 /** Regenerates and reports every output file that differs from what was there before. */
 export async function codegenCheck(options: CodegenOptions): Promise<DriftReport> {
-  const cwd = options.cwd ?? projectRoot;
-  const outputDir = path.join(cwd, options.outputDir ?? 'generated');
-  const before = await snapshot(outputDir);
-  await codegen(options);
-  const after = await snapshot(outputDir);
+  const cwd = options.cwd ?? findProjectRoot();
+  const dir = await outputDir(options, cwd);
+  const before = await snapshot(dir);
+  await codegen({ ...options, cwd });
+  const after = await snapshot(dir);
   const changes: string[] = [];
   for (const [file, hash] of after) {
     const old = before.get(file);

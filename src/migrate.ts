@@ -8,10 +8,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { UserError } from './cli/run-main.js';
 import type { DatabaseEnv } from './db/provision.js';
-import { projectRoot } from './db/provision.js';
+import { findProjectRoot, resolveBin } from './paths.js';
 
 export interface GraphileMigrateOptions {
-  /** The project folder holding .gmrc and migrations/ (default: this project). */
+  /** The project folder holding .gmrc and migrations/ (default: the one found from the working directory). */
   cwd?: string;
   /** Connection strings for graphile-migrate. */
   env: DatabaseEnv & NodeJS.ProcessEnv;
@@ -24,14 +24,19 @@ export interface CommandResult {
   output: string;
 }
 
-export const GRAPHILE_MIGRATE = path.join(projectRoot, 'node_modules', '.bin', 'graphile-migrate');
+/** The command line that runs graphile-migrate (Node and its cli.js, wherever npm installed it), for spawn. */
+export function graphileMigrateCommand(project: string, args: string[]): [string, string[]] {
+  return [process.execPath, [resolveBin('graphile-migrate', 'graphile-migrate', project), ...args]];
+}
 
 /** Runs `graphile-migrate <args>`; resolves with its exit code and (when piped) its output. */
 export function graphileMigrate(args: string[], options: GraphileMigrateOptions): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const piped = options.output === 'pipe';
-    const child = spawn(GRAPHILE_MIGRATE, args, {
-      cwd: options.cwd ?? projectRoot,
+    const cwd = options.cwd ?? findProjectRoot();
+    const [command, commandArgs] = graphileMigrateCommand(cwd, args);
+    const child = spawn(command, commandArgs, {
+      cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'],
     });
@@ -63,7 +68,7 @@ export interface MigrationStatus {
 
 /** Reads the state of the migrations: from disk, from the database, and from graphile-migrate's own status. */
 export async function migrationStatus(options: GraphileMigrateOptions): Promise<MigrationStatus> {
-  const cwd = options.cwd ?? projectRoot;
+  const cwd = options.cwd ?? findProjectRoot();
   const committed = (await readdir(path.join(cwd, 'migrations', 'committed')).catch(() => []))
     .filter((file) => file.endsWith('.sql'))
     .sort();
@@ -114,7 +119,7 @@ export function describeStatus(status: MigrationStatus): string {
   const pending = status.pending.length;
   lines.push(
     `Migrations: ${plural(status.committed.length, 'committed migration')}, ${status.applied.length} applied, ` +
-      (pending === 0 ? 'none pending.' : `${pending} pending (run \`npm run migrate\`).`),
+      (pending === 0 ? 'none pending.' : `${pending} pending (run \`npx tandem migrate\`).`),
   );
   for (const migration of status.applied) {
     lines.push(`  applied  ${migration.filename}  ${migration.appliedAt.toISOString()}`);
@@ -122,7 +127,7 @@ export function describeStatus(status: MigrationStatus): string {
   for (const file of status.pending) lines.push(`  pending  ${file}`);
   lines.push(
     status.currentHasChanges
-      ? 'current.sql: has work in progress (`npm run dev` applies it on save; `npx graphile-migrate commit` freezes it).'
+      ? 'current.sql: has work in progress (`npx tandem dev` applies it on save; `npx tandem gm commit -m "…"` freezes it).'
       : 'current.sql: empty.',
   );
   lines.push(`tandem library: ${status.libraryVersion ?? 'not installed'}.`);

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileIncludes } from 'graphile-migrate/dist/migration.js';
 import { loadModule, parseSync } from 'libpg-query';
-import { projectRoot } from './db/provision.js';
+import { packageRoot } from './paths.js';
 
-/** Where the library's source lives: the fixtures folder graphile-migrate includes from. */
-export const LIBRARY_MIGRATIONS = path.join(projectRoot, 'migrations');
+/** Where the library's source lives: the fixtures folder graphile-migrate includes from, in tandem's package. */
+export const LIBRARY_MIGRATIONS = path.join(packageRoot, 'migrations');
 export const LIBRARY_ENTRY = 'tandem/install.sql';
 
 /** The library's text with every `--! include` expanded, as a committed migration would hold it. */

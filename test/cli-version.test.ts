@@ -53,7 +53,7 @@ describe('the help', () => {
     for (const verb of ['status', 'lint']) {
       const help = await tandem(db, verb, '--help');
       expect(help.code).toBe(0);
-      expect(help.stdout).toMatch(/\n  3  the database's tandem library .*older than this command line: apply the migrations \(npm run migrate\)\n/);
+      expect(help.stdout).toMatch(/\n  3  the database's tandem library .*older than this command line: apply the migrations \(npx tandem migrate\)\n/);
       expect(help.stdout).toContain("\n  4  the database's tandem library is newer than this command line: upgrade the command line");
     }
   });
@@ -84,8 +84,8 @@ describe('a database with an older library (the committed 0.3.0)', () => {
       expect(result.code, args.join(' ')).toBe(3);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(`error: the database has the tandem library 0.3.0; this command line is ${source} (database "${db.name}" on `);
-      expect(result.stderr).toContain(`Fix: upgrade the database's library to ${source}: apply the committed migrations, which install it: \`npm run migrate\``);
-      expect(result.stderr).toContain(`\`npm run release:sql\` then \`psql -v ON_ERROR_STOP=1 -f release/tandem-${source}.sql\``);
+      expect(result.stderr).toContain(`Fix: upgrade the database's library to ${source}: apply the committed migrations, which install it: \`npx tandem migrate\``);
+      expect(result.stderr).toContain(`\`npx tandem release-sql\` then \`psql -v ON_ERROR_STOP=1 -f release/tandem-${source}.sql\``);
       expect(result.stderr).toContain('regenerates the sync code of the migrations in flight');
     }
     expect(await snapshot(db)).toEqual(before);
@@ -119,7 +119,7 @@ describe('a database with a newer library', () => {
       expect(result.code, args.join(' ')).toBe(4);
       expect(result.stderr).toContain(`error: the database has the tandem library ${newer}, newer than this command line (${source}), in the database "${db.name}" on `);
       expect(result.stderr).toContain(`: refused, since this command line cannot know what ${newer} changed. Nothing was changed.`);
-      expect(result.stderr).toContain(`Fix: upgrade the command line to ${newer}: pull the repository (or update the package)`);
+      expect(result.stderr).toContain(`Fix: upgrade the command line to ${newer}: update the package (or pull the repository)`);
     }
     expect(await snapshot(db)).toEqual(before);
   });
@@ -144,7 +144,7 @@ describe('a database without the library', () => {
     const result = await tandem(db, 'status');
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`error: the tandem library is not installed in the database "${db.name}" on `);
-    expect(result.stderr).toContain(`Fix: install tandem ${source}: apply the committed migrations, which install it: \`npm run migrate\``);
+    expect(result.stderr).toContain(`Fix: install tandem ${source}: apply the committed migrations, which install it: \`npx tandem migrate\``);
     expect(result.stderr).toContain(`psql -v ON_ERROR_STOP=1 -f release/tandem-${source}.sql`);
     const password = new URL(db.url).password;
     if (password) expect(result.stderr).not.toContain(password);

@@ -123,6 +123,9 @@ describe('npx tandem', () => {
   it('verify: a table of checks, --json, and exit 1 when one fails', async () => {
     const failing = await tandem('verify', 'clients');
     expect(failing.code).toBe(1);
+    // The checks that pass are one line above the table of those that fail.
+    expect(failing.stdout).toMatch(/^✓ \d+ checks passed \(bridge client\) in /);
+    expect(failing.stdout).not.toMatch(/│ pass /);
     expect(failing.stdout).toMatch(/client\s+│ missing_in_modern\s+│ fail\s+│ 0\s+│ 4\s+│ 4\s+│ client_id=5000, client_id=10000, client_id=15000, client_id=20000/);
     expect(failing.stdout).toContain('3 checks failed: consistency 99.98% (see the sample keys above; npx tandem rejects clients lists rows that failed to map)');
     const json = await tandem('verify', 'clients', '--json');
@@ -136,7 +139,8 @@ describe('npx tandem', () => {
     await client.query(`update tandem.reject set resolved_at = now()`);
     const passing = await tandem('verify', 'clients');
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toContain('verified: consistency 100%');
+    // Passing checks fold into one line; no table of them.
+    expect(passing.stdout).toMatch(/^✓ \d+ checks passed \(bridge client\) in [\d.]+ (ms|s)\nverified: consistency 100%\n$/);
   });
 
   it('cutover, rollback and contract: say what they will do, need --yes off a terminal, and refuse clearly', async () => {

@@ -14,7 +14,7 @@ function watchersIn(folder: string): number[] {
     .filter((pid) => {
       try {
         const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        return args.some((arg) => arg.endsWith('graphile-migrate')) && args.includes('watch') && readlinkSync(`/proc/${pid}/cwd`) === folder;
+        return args.some((arg) => /graphile-migrate(\/dist\/cli\.js)?$/.test(arg)) && args.includes('watch') && readlinkSync(`/proc/${pid}/cwd`) === folder;
       } catch {
         return false; // gone meanwhile
       }

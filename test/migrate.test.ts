@@ -63,7 +63,7 @@ describe('committed migrations', () => {
       const status = await migrationStatus({ cwd: project, env: empty.env });
       expect(status.applied).toEqual([]);
       expect(status.pending).toEqual(status.committed);
-      expect(describeStatus(status)).toContain(`${status.committed.length} pending (run \`npm run migrate\`)`);
+      expect(describeStatus(status)).toContain(`${status.committed.length} pending (run \`npx tandem migrate\`)`);
       expect(describeStatus(status)).toContain('tandem library: not installed.');
     } finally {
       await empty.drop();

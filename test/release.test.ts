@@ -78,6 +78,6 @@ describe('npm run release:sql', () => {
   it('refuses an unknown option with exit code 2', async () => {
     const error = await run('npx', ['tsx', 'scripts/release-sql.ts', '--nope'], { cwd: projectRoot }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 2 });
-    expect((error as { stderr: string }).stderr).toContain("Unknown option '--nope'");
+    expect((error as { stderr: string }).stderr).toContain("unknown option '--nope'");
   });
 });

@@ -30,8 +30,8 @@ export function whereConnected(client: pg.Client): string {
 
 function installFix(version: string): string {
   return (
-    'apply the committed migrations, which install it: `npm run migrate`; or, for a database graphile-migrate does not manage, ' +
-    `\`npm run release:sql\` then \`psql -v ON_ERROR_STOP=1 -f release/tandem-${version}.sql\``
+    `apply the committed migrations, which install it: \`npx tandem migrate\` (in a project whose migrations are older, \`npx tandem upgrade\` first adds the migration that installs ${version}); ` +
+    `or, for a database graphile-migrate does not manage, \`npx tandem release-sql\` then \`psql -v ON_ERROR_STOP=1 -f release/tandem-${version}.sql\``
   );
 }
 
@@ -63,7 +63,7 @@ export async function checkLibraryVersion(client: pg.Client): Promise<void> {
     throw new UserError(
       `the database has the tandem library ${installed}, newer than this command line (${expected}), in the ${whereConnected(client)}: refused, ` +
         `since this command line cannot know what ${installed} changed. Nothing was changed.\n` +
-        `Fix: upgrade the command line to ${installed}: pull the repository (or update the package) to the release that installed it, then \`npm install\`.`,
+        `Fix: upgrade the command line to ${installed}: update the package (or pull the repository) to the release that installed it, then \`npm install\`.`,
       LIBRARY_NEWER,
     );
   }

@@ -1,4 +1,7 @@
-/** The shell every script runs its work in: one place that turns an error into a message and an exit code. */
+/*
+ * The one place that decides how an error prints and which exit code it ends with, for `npx tandem`
+ * (cli/tandem.ts) and for the scripts alike; and whether output is coloured.
+ */
 import { chalk } from 'zx';
 
 /** An error whose message is complete for a user (what, where, and the fix): printed without a stack. */
@@ -13,7 +16,10 @@ export class UserError extends Error {
   }
 }
 
-const USER_ERROR_NAMES = new Set(['UserError', 'ProvisionError', 'EmbeddedServerError']);
+const USER_ERROR_NAMES = new Set(['UserError', 'ProvisionError', 'EmbeddedServerError', 'MissingToolError']);
+
+/** Exit code for a usage error, or when no database could be reached. */
+export const USAGE_OR_CONNECTION = 2;
 
 interface PgErrorFields {
   code?: string;
@@ -49,11 +55,35 @@ export function formatError(error: unknown): string {
   return error.stack ?? error.message;
 }
 
+/** The exit code an error ends with: a UserError's own, 2 when no database could be reached, 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UserError) return error.exitCode;
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  if (name === 'ProvisionError' || name === 'EmbeddedServerError') return USAGE_OR_CONNECTION;
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(code)) return USAGE_OR_CONNECTION;
+  return 1;
+}
+
+/** Prints an error once, to standard error, and returns the exit code it ends with. */
+export function reportError(error: unknown): number {
+  process.stderr.write(`${chalk.red('error')}: ${formatError(error)}\n`);
+  return exitCodeOf(error);
+}
+
+/**
+ * No colour when NO_COLOR is set to anything but the empty string (https://no-color.org), even on a
+ * terminal and even with FORCE_COLOR: chalk alone would honour FORCE_COLOR first.
+ */
+export function configureColor(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NO_COLOR) chalk.level = 0;
+}
+
 /**
  * Runs `main`, printing any error once to standard error and setting the exit code. With `--help`
  * (or `-h`) as the first argument, prints `help` instead.
  */
 export async function runMain(help: string, main: () => Promise<void>): Promise<void> {
+  configureColor();
   const first = process.argv[2];
   if (first === '--help' || first === '-h') {
     process.stdout.write(`${help.trim()}\n`);
@@ -62,7 +92,6 @@ export async function runMain(help: string, main: () => Promise<void>): Promise<
   try {
     await main();
   } catch (error) {
-    process.stderr.write(`${chalk.red('error')}: ${formatError(error)}\n`);
-    process.exitCode = error instanceof UserError ? error.exitCode : 1;
+    process.exitCode = reportError(error);
   }
 }

@@ -2,9 +2,9 @@
  * Where PostgreSQL comes from. Every script and the test harness call `provideDatabase`; nothing
  * else decides.
  *
- * For scripts (purpose 'dev'):
- *   1. DATABASE_URL (with SHADOW_DATABASE_URL and ROOT_DATABASE_URL) when set;
- *   2. otherwise the embedded server in .tandem/postgres (TANDEM_PG_DIR overrides the folder).
+ * For commands (purpose 'dev'):
+ *   1. DATABASE_URL (with SHADOW_DATABASE_URL and ROOT_DATABASE_URL) when set (`--database-url` sets it);
+ *   2. otherwise the embedded server in the project's .tandem/postgres (TANDEM_PG_DIR overrides the folder).
  * For tests (purpose 'test'), TANDEM_TEST_DB=container|embedded|url forces a choice; otherwise
  *   1. a PostgreSQL container (testcontainers) when a container runtime answers;
  *   2. otherwise an embedded server in a temporary folder, thrown away afterwards;
@@ -20,8 +20,8 @@
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { findProjectRoot, packageRoot } from '../paths.js';
 import { binaryPackage, DEFAULT_PG_MAJOR, ensureEmbeddedServer } from './embedded.js';
 import { databaseName, redact, withDatabase } from './urls.js';
 
@@ -63,8 +63,10 @@ export interface ProvideOptions {
   env?: NodeJS.ProcessEnv;
   /** Name of the application database on an embedded or container server (default `tandem`). */
   database?: string;
-  /** Folder of the embedded cluster (default: .tandem/postgres, or a temporary folder for tests). */
+  /** Folder of the embedded cluster (default: the project's .tandem/postgres, or a temporary folder for tests). */
   embeddedDir?: string;
+  /** The user's project, whose .tandem/postgres holds the embedded cluster (default: found from the working directory). */
+  project?: string;
   /** Progress messages (default: standard error). */
   log?: (message: string) => void;
 }
@@ -76,14 +78,19 @@ export class ProvisionError extends Error {
   }
 }
 
-/** The project's root folder (where package.json and .gmrc are). */
-export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** tandem's own folder (this repository in a checkout): see paths.ts. Not the user's project. */
+export const projectRoot = packageRoot;
 
+/** This repository's embedded cluster folder, as a project of its own. */
 export const DEFAULT_EMBEDDED_DIR = path.join(projectRoot, '.tandem', 'postgres');
 
-/** The cluster folder of the embedded server of `major` when TANDEM_PG_DIR does not name one. */
-export function defaultEmbeddedDir(major: number): string {
-  return major === DEFAULT_PG_MAJOR ? DEFAULT_EMBEDDED_DIR : `${DEFAULT_EMBEDDED_DIR}-${major}`;
+/**
+ * The cluster folder of the embedded server of `major` in a project (default: the one found from the
+ * working directory) when TANDEM_PG_DIR does not name one: its .tandem/postgres, or .tandem/postgres-<major>.
+ */
+export function defaultEmbeddedDir(major: number, project: string = findProjectRoot()): string {
+  const dir = path.join(project, '.tandem', 'postgres');
+  return major === DEFAULT_PG_MAJOR ? dir : `${dir}-${major}`;
 }
 
 /** The PostgreSQL major of the embedded server or test container: TANDEM_PG_VERSION, else the default. */
@@ -301,5 +308,5 @@ export async function provideDatabase(options: ProvideOptions): Promise<Provided
   if (options.purpose === 'test') return forTests(withLog, env);
   if (env.DATABASE_URL) return fromUrl(env);
   const major = requestedPgMajor(env);
-  return fromEmbedded(withLog, major, options.embeddedDir ?? env.TANDEM_PG_DIR ?? defaultEmbeddedDir(major), false);
+  return fromEmbedded(withLog, major, options.embeddedDir ?? env.TANDEM_PG_DIR ?? defaultEmbeddedDir(major, options.project), false);
 }

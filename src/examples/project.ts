@@ -15,14 +15,15 @@ import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { projectRoot, type DatabaseEnv } from '../db/provision.js';
+import type { DatabaseEnv } from '../db/provision.js';
+import { packageRoot } from '../paths.js';
 import { formatPgError, UserError } from '../cli/run-main.js';
 import { codegen, codegenCheck, type DriftReport } from '../codegen.js';
 import { withDatabase } from '../db/urls.js';
 import { graphileMigrate } from '../migrate.js';
 import { releaseSql } from '../release.js';
 
-export const EXAMPLES_DIR = path.join(projectRoot, 'examples');
+export const EXAMPLES_DIR = path.join(packageRoot, 'examples');
 
 /** The example scenarios, and which committed migration each release ends with. */
 export const EXAMPLES = {

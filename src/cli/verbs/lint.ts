@@ -4,11 +4,11 @@ import { bridgedColumns, contractable, libraryInstalled, serverMajorVersion } fr
 import type { TandemKnowledge } from '../../lint/rules.js';
 import path from 'node:path';
 import { withClient } from '../../db/client.js';
-import { provideDatabase } from '../../db/provision.js';
 import { lintFiles } from '../../lint/lint.js';
 import { LintParseError } from '../../lint/parse.js';
 import { report, type Format } from '../../lint/report.js';
 import { migrationStatus } from '../../migrate.js';
+import type { ProjectContext } from '../context.js';
 import { checkLibraryVersion, LIBRARY_OLDER } from '../library-version.js';
 import { UserError } from '../run-main.js';
 
@@ -37,14 +37,16 @@ export async function tandemKnowledge(client: pg.Client): Promise<TandemKnowledg
  * Lints the files given, or else migrations/current.sql and every committed migration the database
  * has not applied yet (the target version then comes from the database). 1 on any error finding.
  */
-export async function lint(files: string[], options: LintCommandOptions, cwd = process.cwd()): Promise<number> {
+export async function lint(project: ProjectContext, files: string[], options: LintCommandOptions): Promise<number> {
+  // Files named on the command line are the user's, relative to where they typed it; found ones are the project's.
+  const cwd = files.length === 0 ? project.dir : process.cwd();
   let targets = files;
   let pgVersion = options.pgVersion;
   let tandem: TandemKnowledge | undefined;
   if (targets.length === 0) {
-    const database = await provideDatabase({ purpose: 'dev' });
+    const database = await project.provideDatabase();
     try {
-      const status = await migrationStatus({ cwd, env: database.env });
+      const status = await migrationStatus({ cwd, env: { ...project.env, ...database.env } });
       targets = [...status.pending.map((file) => path.join('migrations', 'committed', file)), path.join('migrations', 'current.sql')];
       await withClient(database.databaseUrl, async (client) => {
         pgVersion ??= (await serverMajorVersion.run(undefined, client))[0]!.major;
@@ -68,7 +70,7 @@ export async function lint(files: string[], options: LintCommandOptions, cwd = p
   try {
     const findings = await lintFiles(targets, { cwd, pgVersion: pgVersion ?? 18, ...(tandem ? { tandem } : {}) });
     const output = report(findings, options.format);
-    if (output) process.stdout.write(`${output}\n`);
+    if (output) project.out(output);
     return findings.some((finding) => finding.severity === 'error') ? 1 : 0;
   } catch (error) {
     if (error instanceof LintParseError) {

@@ -1,6 +1,7 @@
 import { chalk } from 'zx';
 import { migrationStatus, type MigrationStatusResult } from '../../../generated/tandem.queries.js';
 import type { Context } from '../context.js';
+import { UserError } from '../run-main.js';
 import { count, table } from '../format.js';
 
 export interface StatusOptions {
@@ -11,8 +12,7 @@ export interface StatusOptions {
 export async function status(context: Context, migration: string | undefined, options: StatusOptions): Promise<number> {
   const rows: MigrationStatusResult[] = await migrationStatus.run({ migration: migration ?? null }, context.client);
   if (migration && rows.length === 0) {
-    context.err(`${chalk.red('error')}: migration "${migration}" does not exist.\nFix: check the name (npx tandem status lists them), or create it: select tandem.create_migration('${migration}');`);
-    return 1;
+    throw new UserError(`migration "${migration}" does not exist.\nFix: check the name (npx tandem status lists them), or create it: select tandem.create_migration('${migration}');`);
   }
   if (options.json) {
     context.out(JSON.stringify(rows, null, 2));

@@ -17,13 +17,35 @@ export async function verify(context: Context, migration: string, options: Verif
     context.out(JSON.stringify({ migration, passed, consistency: consistency?.actual ?? null, checks: others }, null, 2));
     return passed ? 0 : 1;
   }
-  context.out(verificationTable(others));
+  context.out(verificationReport(others));
   const failed = others.filter((check) => check.status === 'fail').length;
   context.out(
     `${passed ? chalk.green('verified') : chalk.red(`${failed} check${failed === 1 ? '' : 's'} failed`)}: ` +
       `consistency ${consistency?.actual ?? 100}%${passed ? '' : ` (see the sample keys above; npx tandem rejects ${migration} lists rows that failed to map)`}`,
   );
   return passed ? 0 : 1;
+}
+
+/**
+ * verify_migration's checks (without the consistency row) for a person: the passing ones folded into
+ * one line, the failing ones in a table with their sample keys.
+ */
+export function verificationReport(checks: VerifyMigrationResult[]): string {
+  const failing = checks.filter((check) => check.status !== 'pass');
+  const passing = checks.filter((check) => check.status === 'pass');
+  const lines: string[] = [];
+  if (passing.length > 0) {
+    const bridges = new Set(passing.filter((check) => check.bridge).map((check) => check.bridge));
+    const custom = passing.filter((check) => !check.bridge).length;
+    const took = passing.reduce((sum, check) => sum + (check.durationMs ?? 0), 0);
+    const over = [
+      bridges.size > 0 ? `${bridges.size === 1 ? 'bridge' : 'bridges'} ${[...bridges].join(', ')}` : '',
+      custom > 0 ? `${custom} custom check${custom === 1 ? '' : 's'}` : '',
+    ].filter(Boolean);
+    lines.push(`${chalk.green('✓')} ${passing.length} check${passing.length === 1 ? '' : 's'} passed${over.length ? ` (${over.join('; ')})` : ''} in ${duration(took)}`);
+  }
+  if (failing.length > 0) lines.push(verificationTable(failing));
+  return lines.join('\n');
 }
 
 /** verify_migration's checks as a table (without the consistency row). */

@@ -1,0 +1,9 @@
+-- Work in progress: `npx tandem dev` (or `npx tandem gm watch`) applies this file on every save, so
+-- write it to run again and again (`create table if not exists`, tandem's calls are idempotent).
+-- When it is right, freeze it: `npx tandem gm commit -m "what it does"`. A bridge, for example:
+--
+-- select tandem.create_migration('clients', 'customer → client');
+-- select tandem.bridge(migration => 'clients', name => 'client',
+--   legacy => 'public.customer', modern => 'public.client', key => '{"client_id": "id"}',
+--   forward => '{"email": "email"}', backward => '{"email": "email"}');
+-- select tandem.expand('clients');
