@@ -1,6 +1,7 @@
 /** Child processes the tests start and watch: the project's scripts, run as a user runs them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../src/db/provision.js';
 
 export type Script = ChildProcess & {
@@ -8,9 +9,14 @@ export type Script = ChildProcess & {
   output(): string;
 };
 
-/** Runs `scripts/<name>` with tsx in its own process group (so the group can be signalled like a terminal would). */
+/**
+ * Runs `scripts/<name>` in its own process group (so the group can be signalled like a terminal would),
+ * with tsx loaded into the one Node process: the tsx command would put a parent process in between
+ * that relays signals and, when the script is busy, answers a Ctrl-C with exit code 130 itself.
+ */
 export function startScript(name: string, options: { cwd?: string; env: NodeJS.ProcessEnv }): Script {
-  const child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), [path.join(projectRoot, 'scripts', name)], {
+  const tsx = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, path.join(projectRoot, 'scripts', name)], {
     cwd: options.cwd ?? projectRoot,
     env: options.env,
     detached: true,
