@@ -1,1 +1,1 @@
--- Enter migration here
+--! include tandem/install.sql
