@@ -4,6 +4,7 @@
  */
 import { describeShape } from './support/harness.js';
 import { columns } from './shapes/columns.js';
+import { columnsOneSided } from './shapes/columns-one-sided.js';
 import { distinct } from './shapes/distinct.js';
 import { tableGenerated } from './shapes/table-generated.js';
 import { tablePartitioned } from './shapes/table-partitioned.js';
@@ -14,6 +15,7 @@ describeShape(tableRename());
 describeShape(tableSplit());
 describeShape(distinct());
 describeShape(columns());
+describeShape(columnsOneSided());
 describeShape(tableGenerated());
 describeShape(tablePartitioned('range'));
 describeShape(tablePartitioned('list'));
