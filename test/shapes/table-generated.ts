@@ -50,17 +50,14 @@ export function tableGenerated(): ShapeCase {
         key => '{"bill_id": "id"}', forward => '{"net": "net", "tax": "tax"}', backward => '{"net": "net", "tax": "tax"}')`,
 
     afterStep(step) {
+      // Expand deletes the twins of the legacy rows that left while planned (none since: nothing synced).
+      if (step.name === 'expand again') for (const id of [...modern.keys()]) if (!legacy.has(id)) modern.delete(id);
       if (step.name === 'backfill') {
         modern.clear();
         for (const [id, amounts] of legacy) modern.set(id, amounts);
       }
     },
 
-    knownBug: {
-      step: 'backfill',
-      bug: 'the twin of a legacy row deleted while planned survives the backfill, so verification fails',
-      repair: 'delete from bill m where not exists (select from invoice l where l.id = m.bill_id)',
-    },
 
     async writeLegacy(client, step) {
       const { n } = step;

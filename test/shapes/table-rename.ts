@@ -47,6 +47,8 @@ export function tableRename(): ShapeCase {
         backward => $$ {"full_name": "concat_ws(' ', first_name, last_name)", "email": "email"} $$)`,
 
     afterStep(step) {
+      // Expand deletes the twins of the legacy rows that left while planned (none since: nothing synced).
+      if (step.name === 'expand again') for (const id of [...modern.keys()]) if (!legacy.has(id)) modern.delete(id);
       // After the backfill the modern side holds exactly the legacy rows, whatever was written while planned.
       if (step.name === 'backfill') {
         modern.clear();
@@ -54,11 +56,6 @@ export function tableRename(): ShapeCase {
       }
     },
 
-    knownBug: {
-      step: 'backfill',
-      bug: 'the twin of a legacy row deleted while planned survives the backfill, so verification fails',
-      repair: 'delete from people m where not exists (select from person l where l.id = m.person_id)',
-    },
 
     async writeLegacy(client, step) {
       const { n } = step;

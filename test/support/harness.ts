@@ -11,9 +11,9 @@
  *   planned      the legacy side only. No sync exists, before the first expand and after a rollback
  *                from expanded (which drops it): a modern write would stay on the modern side, and
  *                backfill only copies legacy → modern, so nothing would ever put the legacy side right.
- *                Legacy writes must survive: by the end of the backfill after the next expand the
- *                modern side holds exactly what they left (rows deleted meanwhile gone too; today
- *                their twins stay: see knownBug in the table cases).
+ *                Legacy writes must survive: the next expand deletes the twins of the rows that left
+ *                meanwhile, and by the end of the backfill after it the modern side holds exactly
+ *                what they left.
  *   expanded, backfilled, verified, cut_over
  *                both sides; every write reaches the other side in the same transaction. After a
  *                rename cutover the legacy name is the compatibility view, written as legacy code would.
