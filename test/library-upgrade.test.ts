@@ -194,6 +194,37 @@ describe('installing this release over an earlier one', () => {
         for (const target of targets) expect(await phase(client, `m_${target}`)).toBe('contracted');
       });
     });
+
+    // Bridges of columns came with 0.3.0; from 0.6.0 the side written decides their direction.
+    it.skipIf(compareVersions(release.version, '0.3.0') < 0)('regenerates a bridge of columns in flight, whose writers are then told apart', async () => {
+      const columnsDb = await freshDatabase({ empty: true });
+      try {
+        await withClient(columnsDb.url, async (client) => {
+          for (const text of release.texts) await client.query(`begin;\n${text}\ncommit;`);
+          await client.query(`
+            create table payment (id int primary key, amount_cents int, note text);
+            insert into payment select g, g * 100, 'n' || g from generate_series(1, 10) as g;
+            alter table payment add column amount numeric(12, 2) default 0;
+            select tandem.create_migration('amounts');
+            select tandem.bridge(migration => 'amounts', name => 'amount', legacy => 'public.payment', modern => 'public.payment',
+              forward => '{"amount": "amount_cents / 100.0"}', backward => '{"amount_cents": "(amount * 100)::integer"}');
+            select tandem.expand('amounts');`);
+          await client.query(`call tandem.backfill('amounts')`);
+          await client.query(source.sql);
+          // An old client's insert: amount's own default no longer stops the forward mapping.
+          expect((await client.query(`insert into payment (id, amount_cents) values (101, 250) returning amount`)).rows[0].amount).toBe('2.50');
+          expect((await client.query(`insert into payment (id, amount) values (102, 1.5) returning amount_cents`)).rows[0].amount_cents).toBe(150);
+          expect(await failures(client, 'amounts')).toEqual([]);
+          await client.query(`select tandem.cutover('amounts')`);
+          expect(await failures(client, 'amounts')).toEqual([]);
+          expect((await client.query(`select tandem.contract('amounts') as result`)).rows[0].result).toBe('contracted');
+          const { rows } = await client.query(`select pg_get_expr(adbin, adrelid) as expr from pg_attrdef where adrelid = 'payment'::regclass`);
+          expect(rows).toEqual([{ expr: '0' }]);
+        });
+      } finally {
+        await columnsDb.drop();
+      }
+    });
   });
 });
 
