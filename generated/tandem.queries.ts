@@ -536,6 +536,43 @@ const bridgedColumnsIR: any = {"usedParamSet":{},"params":[],"statement":"select
 export const bridgedColumns = new PreparedQuery<BridgedColumnsParams,BridgedColumnsResult>(bridgedColumnsIR);
 
 
+/** 'TriggerWrittenLegacyTables' parameters type */
+export type TriggerWrittenLegacyTablesParams = void;
+
+/** 'TriggerWrittenLegacyTables' return type */
+export interface TriggerWrittenLegacyTablesResult {
+  bridge: string;
+  migration: string;
+  table: string;
+}
+
+/** 'TriggerWrittenLegacyTables' query type */
+export interface TriggerWrittenLegacyTablesQuery {
+  params: TriggerWrittenLegacyTablesParams;
+  result: TriggerWrittenLegacyTablesResult;
+}
+
+const triggerWrittenLegacyTablesIR: any = {"usedParamSet":{},"params":[],"statement":"select b.migration as \"migration!\", b.name as \"bridge!\", c.relname as \"table!\"\nfrom tandem.bridge b join tandem.migration m on m.name = b.migration\njoin pg_class c on c.oid = b.legacy\nwhere m.phase <> 'contracted' and not exists (select from tandem.cutover x where x.bridge_id = b.id)\n  and tandem._shape_text('plan', b) = 'rename' and not tandem._plain_rename(b)\nunion all\nselect coalesce(b.migration, ''), coalesce(b.name, ''), v.relname\nfrom pg_trigger t join pg_class v on v.oid = t.tgrelid\nleft join tandem.cutover x on to_regclass(x.legacy_name) = v.oid\nleft join tandem.bridge b on b.id = x.bridge_id\nwhere t.tgname = 'tandem_compat' and v.relkind = 'v'"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select b.migration as "migration!", b.name as "bridge!", c.relname as "table!"
+ * from tandem.bridge b join tandem.migration m on m.name = b.migration
+ * join pg_class c on c.oid = b.legacy
+ * where m.phase <> 'contracted' and not exists (select from tandem.cutover x where x.bridge_id = b.id)
+ *   and tandem._shape_text('plan', b) = 'rename' and not tandem._plain_rename(b)
+ * union all
+ * select coalesce(b.migration, ''), coalesce(b.name, ''), v.relname
+ * from pg_trigger t join pg_class v on v.oid = t.tgrelid
+ * left join tandem.cutover x on to_regclass(x.legacy_name) = v.oid
+ * left join tandem.bridge b on b.id = x.bridge_id
+ * where t.tgname = 'tandem_compat' and v.relkind = 'v'
+ * ```
+ */
+export const triggerWrittenLegacyTables = new PreparedQuery<TriggerWrittenLegacyTablesParams,TriggerWrittenLegacyTablesResult>(triggerWrittenLegacyTablesIR);
+
+
 /** 'Contractable' parameters type */
 export type ContractableParams = void;
 
