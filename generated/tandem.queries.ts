@@ -675,3 +675,46 @@ const serverMajorVersionIR: any = {"usedParamSet":{},"params":[],"statement":"se
 export const serverMajorVersion = new PreparedQuery<ServerMajorVersionParams,ServerMajorVersionResult>(serverMajorVersionIR);
 
 
+/** 'MigrationPlan' parameters type */
+export interface MigrationPlanParams {
+  migration: string;
+}
+
+/** 'MigrationPlan' return type */
+export interface MigrationPlanResult {
+  bestEffort: boolean;
+  bridge: string;
+  contract: string;
+  cutover: string;
+  kind: string;
+  object: string;
+  reason: string;
+  rollback: string;
+}
+
+/** 'MigrationPlan' query type */
+export interface MigrationPlanQuery {
+  params: MigrationPlanParams;
+  result: MigrationPlanResult;
+}
+
+const migrationPlanIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":238,"b":248}]}],"statement":"select\n  p.bridge as \"bridge!\",\n  p.kind as \"kind!\",\n  p.object as \"object!\",\n  p.cutover as \"cutover!\",\n  p.rollback as \"rollback!\",\n  p.contract as \"contract!\",\n  p.reason as \"reason!\",\n  p.best_effort as \"bestEffort!\"\nfrom tandem.plan(:migration!) as p"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   p.bridge as "bridge!",
+ *   p.kind as "kind!",
+ *   p.object as "object!",
+ *   p.cutover as "cutover!",
+ *   p.rollback as "rollback!",
+ *   p.contract as "contract!",
+ *   p.reason as "reason!",
+ *   p.best_effort as "bestEffort!"
+ * from tandem.plan(:migration!) as p
+ * ```
+ */
+export const migrationPlan = new PreparedQuery<MigrationPlanParams,MigrationPlanResult>(migrationPlanIR);
+
+

@@ -139,3 +139,15 @@ select to_regprocedure('tandem.version()') is not null as "defined!";
 
 /* @name serverMajorVersion */
 select current_setting('server_version_num')::int / 10000 as "major!";
+
+/* @name migrationPlan */
+select
+  p.bridge as "bridge!",
+  p.kind as "kind!",
+  p.object as "object!",
+  p.cutover as "cutover!",
+  p.rollback as "rollback!",
+  p.contract as "contract!",
+  p.reason as "reason!",
+  p.best_effort as "bestEffort!"
+from tandem.plan(:migration!) as p;

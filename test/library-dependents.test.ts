@@ -84,6 +84,8 @@ describe('a function returning the legacy row type', () => {
     expect(await call(`select tandem.contract('loyal')`)).toBe('contracted');
     expect(await relkind('loyal__archive')).toBeUndefined();
     expect((await client.query('select count(*)::int as n from rewards_report(1)')).rows[0].n).toBe(10);
+    expect(await plan('loyal')).toEqual([
+      { kind: 'bridge', object: '(dropped by contract) → public.loyal_m', cutover: 'done', rollback: 'refused', contract: 'done' }]);
   });
 
   it('is refused up front (TD003, naming the function and the fix) when other objects depend on it', async () => {
