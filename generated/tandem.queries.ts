@@ -536,6 +536,43 @@ const bridgedColumnsIR: any = {"usedParamSet":{},"params":[],"statement":"select
 export const bridgedColumns = new PreparedQuery<BridgedColumnsParams,BridgedColumnsResult>(bridgedColumnsIR);
 
 
+/** 'TriggerWrittenLegacyTables' parameters type */
+export type TriggerWrittenLegacyTablesParams = void;
+
+/** 'TriggerWrittenLegacyTables' return type */
+export interface TriggerWrittenLegacyTablesResult {
+  bridge: string;
+  migration: string;
+  table: string;
+}
+
+/** 'TriggerWrittenLegacyTables' query type */
+export interface TriggerWrittenLegacyTablesQuery {
+  params: TriggerWrittenLegacyTablesParams;
+  result: TriggerWrittenLegacyTablesResult;
+}
+
+const triggerWrittenLegacyTablesIR: any = {"usedParamSet":{},"params":[],"statement":"select b.migration as \"migration!\", b.name as \"bridge!\", c.relname as \"table!\"\nfrom tandem.bridge b join tandem.migration m on m.name = b.migration\njoin pg_class c on c.oid = b.legacy\nwhere m.phase <> 'contracted' and not exists (select from tandem.cutover x where x.bridge_id = b.id)\n  and tandem._shape_text('plan', b) = 'rename' and not tandem._plain_rename(b)\nunion all\nselect coalesce(b.migration, ''), coalesce(b.name, ''), v.relname\nfrom pg_trigger t join pg_class v on v.oid = t.tgrelid\nleft join tandem.cutover x on to_regclass(x.legacy_name) = v.oid\nleft join tandem.bridge b on b.id = x.bridge_id\nwhere t.tgname = 'tandem_compat' and v.relkind = 'v'"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select b.migration as "migration!", b.name as "bridge!", c.relname as "table!"
+ * from tandem.bridge b join tandem.migration m on m.name = b.migration
+ * join pg_class c on c.oid = b.legacy
+ * where m.phase <> 'contracted' and not exists (select from tandem.cutover x where x.bridge_id = b.id)
+ *   and tandem._shape_text('plan', b) = 'rename' and not tandem._plain_rename(b)
+ * union all
+ * select coalesce(b.migration, ''), coalesce(b.name, ''), v.relname
+ * from pg_trigger t join pg_class v on v.oid = t.tgrelid
+ * left join tandem.cutover x on to_regclass(x.legacy_name) = v.oid
+ * left join tandem.bridge b on b.id = x.bridge_id
+ * where t.tgname = 'tandem_compat' and v.relkind = 'v'
+ * ```
+ */
+export const triggerWrittenLegacyTables = new PreparedQuery<TriggerWrittenLegacyTablesParams,TriggerWrittenLegacyTablesResult>(triggerWrittenLegacyTablesIR);
+
+
 /** 'Contractable' parameters type */
 export type ContractableParams = void;
 
@@ -636,5 +673,48 @@ const serverMajorVersionIR: any = {"usedParamSet":{},"params":[],"statement":"se
  * ```
  */
 export const serverMajorVersion = new PreparedQuery<ServerMajorVersionParams,ServerMajorVersionResult>(serverMajorVersionIR);
+
+
+/** 'MigrationPlan' parameters type */
+export interface MigrationPlanParams {
+  migration: string;
+}
+
+/** 'MigrationPlan' return type */
+export interface MigrationPlanResult {
+  bestEffort: boolean;
+  bridge: string;
+  contract: string;
+  cutover: string;
+  kind: string;
+  object: string;
+  reason: string;
+  rollback: string;
+}
+
+/** 'MigrationPlan' query type */
+export interface MigrationPlanQuery {
+  params: MigrationPlanParams;
+  result: MigrationPlanResult;
+}
+
+const migrationPlanIR: any = {"usedParamSet":{"migration":true},"params":[{"name":"migration","required":true,"transform":{"type":"scalar"},"locs":[{"a":238,"b":248}]}],"statement":"select\n  p.bridge as \"bridge!\",\n  p.kind as \"kind!\",\n  p.object as \"object!\",\n  p.cutover as \"cutover!\",\n  p.rollback as \"rollback!\",\n  p.contract as \"contract!\",\n  p.reason as \"reason!\",\n  p.best_effort as \"bestEffort!\"\nfrom tandem.plan(:migration!) as p"};
+
+/**
+ * Query generated from SQL:
+ * ```
+ * select
+ *   p.bridge as "bridge!",
+ *   p.kind as "kind!",
+ *   p.object as "object!",
+ *   p.cutover as "cutover!",
+ *   p.rollback as "rollback!",
+ *   p.contract as "contract!",
+ *   p.reason as "reason!",
+ *   p.best_effort as "bestEffort!"
+ * from tandem.plan(:migration!) as p
+ * ```
+ */
+export const migrationPlan = new PreparedQuery<MigrationPlanParams,MigrationPlanResult>(migrationPlanIR);
 
 

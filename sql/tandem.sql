@@ -114,6 +114,19 @@ select b.migration, m.phase, b.name, c.relname, n.nspname,
 from tandem.bridge b join tandem.migration m on m.name = b.migration
 join pg_class c on c.oid = b.modern join pg_namespace n on n.oid = c.relnamespace;
 
+/* @name triggerWrittenLegacyTables */
+select b.migration as "migration!", b.name as "bridge!", c.relname as "table!"
+from tandem.bridge b join tandem.migration m on m.name = b.migration
+join pg_class c on c.oid = b.legacy
+where m.phase <> 'contracted' and not exists (select from tandem.cutover x where x.bridge_id = b.id)
+  and tandem._shape_text('plan', b) = 'rename' and not tandem._plain_rename(b)
+union all
+select coalesce(b.migration, ''), coalesce(b.name, ''), v.relname
+from pg_trigger t join pg_class v on v.oid = t.tgrelid
+left join tandem.cutover x on to_regclass(x.legacy_name) = v.oid
+left join tandem.bridge b on b.id = x.bridge_id
+where t.tgname = 'tandem_compat' and v.relkind = 'v';
+
 /* @name contractable */
 select m.name as "migration!", tandem.verified_since_cutover(m.name) as "verifiedAfterCutover!"
 from tandem.migration m;
@@ -126,3 +139,15 @@ select to_regprocedure('tandem.version()') is not null as "defined!";
 
 /* @name serverMajorVersion */
 select current_setting('server_version_num')::int / 10000 as "major!";
+
+/* @name migrationPlan */
+select
+  p.bridge as "bridge!",
+  p.kind as "kind!",
+  p.object as "object!",
+  p.cutover as "cutover!",
+  p.rollback as "rollback!",
+  p.contract as "contract!",
+  p.reason as "reason!",
+  p.best_effort as "bestEffort!"
+from tandem.plan(:migration!) as p;

@@ -53,7 +53,7 @@ describe('npx tandem', () => {
     const lint = await tandem(env, 'lint', '--database-url', db.url, '--format', 'json');
     expect(lint.stderr).toBe('');
     expect(lint.code).toBe(0);
-    for (const verb of ['status', 'backfill', 'verify', 'cutover', 'rollback', 'contract', 'log', 'rejects', 'lint']) {
+    for (const verb of ['status', 'plan', 'backfill', 'verify', 'cutover', 'rollback', 'contract', 'log', 'rejects', 'lint']) {
       expect((await tandem(env, verb, '--help')).stdout, verb).toContain('--database-url <url>');
     }
   });

@@ -34,6 +34,7 @@ beforeAll(async () => {
     create table public.client (client_id int primary key, first_name text not null, last_name text, balance numeric(12, 2));
     insert into customer (full_name, balance) select 'First' || g || ' Last' || g, case when g % 5000 = 0 then 'n/a' else (g * 1.5)::numeric(12, 2)::text end
       from generate_series(1, ${ROWS}) g;
+    create view public.customer_names as select id, full_name from public.customer;
     select tandem.create_migration('clients', 'customer → client');
     select tandem.bridge(migration => 'clients', name => 'client', legacy => 'customer', modern => 'client',
       key => '{"client_id": "id"}',
@@ -74,6 +75,25 @@ describe('npx tandem', () => {
     const missing = await tandem('status', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('migration "nope" does not exist.');
+  });
+
+  it('plan: what cutover, rollback and contract do to each dependent, at a glance or as JSON; status sums it up', async () => {
+    const text = await tandem('plan', 'clients');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('bridge client: public.customer → public.client, cutover: rename, contract drops the archive\n');
+    expect(text.stdout).toContain('written through INSTEAD OF triggers (its columns are computed): INSERT … ON CONFLICT does not work through it');
+    expect(text.stdout).toMatch(/legacy view\s+│ public\.customer_names\s+│ redefined\s+│ redefined\s+│ kept/);
+    expect(text.stdout).toMatch(/table\s+│ public\.customer\s+│ moved\s+│ moved\s+│ dropped/);
+    const json = JSON.parse((await tandem('plan', 'clients', '--json')).stdout);
+    expect(json.migration).toBe('clients');
+    expect(json.items).toContainEqual({
+      bridge: 'client', kind: 'legacy view', object: 'public.customer_names', cutover: 'redefined', rollback: 'redefined', contract: 'kept', bestEffort: false,
+      reason: 'reads public.customer: redefined over the compatibility view (the same definition), and over the table again by rollback',
+    });
+    expect((await tandem('status')).stdout).toContain('clients: client renamed; 1 dependent moved, redefined, carried or dropped (npx tandem plan clients)\n');
+    const missing = await tandem('plan', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('migration "nope" does not exist (SQLSTATE TD001)');
   });
 
   it('backfill --dry-run counts without writing', async () => {
@@ -147,6 +167,8 @@ describe('npx tandem', () => {
     const unconfirmed = await tandem('cutover', 'clients');
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('Cut over "clients" (verified → cut over)');
+    expect(unconfirmed.stderr).toContain('What it does besides (npx tandem plan clients says why):\n  - table public.customer: moved\n');
+    expect(unconfirmed.stderr).toContain('  - legacy view public.customer_names: redefined\n');
     expect(unconfirmed.stderr).toContain('Fix: pass --yes to confirm.');
     expect((await client.query(`select phase from tandem.migration`)).rows[0].phase).toBe('verified');
 

@@ -55,7 +55,7 @@ describe('tandem.bridge validation', () => {
     expect(error.code).toBe('TD003');
     expect(error.message).toBe('bridge clients.client is not valid: 2 problems');
     expect(error.detail!.split('\n')).toEqual([
-      'unknown option colour. Fix: use on_modern_delete (delete | nullify), on_error (fail | reject), distinct (true | false), volatile (forward columns) or drops (backward columns).',
+      'unknown option colour. Fix: use on_modern_delete (delete | nullify), on_error (fail | reject), distinct (true | false), volatile (forward columns), drops (backward columns), triggers or policies (name: carry | leave).',
       'option on_modern_delete is "explode". Fix: use delete (delete the legacy row) or nullify (null its moved columns).',
     ]);
     expect(error.hint).toBe('Correct the definition and call tandem.bridge again; nothing was changed.');

@@ -212,4 +212,39 @@ describe('tandem-aware rules, against a database', () => {
       await db.drop();
     }
   });
+
+  it('flag INSERT … ON CONFLICT into a legacy table whose compatibility view is written through INSTEAD OF triggers, not into a plain rename', async () => {
+    const db = await freshDatabase();
+    try {
+      const knowledge = await withClient(db.url, async (client) => {
+        await client.query(`
+          create table public.customer (id int primary key, full_name text not null);
+          create table public.client (client_id int primary key, first_name text not null, last_name text);
+          create table public.shelf (id int primary key, label text);
+          create table public.rack (rack_id int primary key, label text);
+          select tandem.create_migration('clients');
+          select tandem.bridge(migration => 'clients', name => 'client', legacy => 'customer', modern => 'client',
+            key => '{"client_id": "id"}', forward => $$\{"first_name": "split_part(full_name, ' ', 1)", "last_name": "substr(full_name, strpos(full_name, ' ') + 1)"}$$,
+            backward => $$\{"full_name": "concat_ws(' ', first_name, last_name)"}$$);
+          select tandem.bridge(migration => 'clients', name => 'rack', legacy => 'shelf', modern => 'rack',
+            key => '{"rack_id": "id"}', forward => '{"label": "label"}', backward => '{"label": "label"}');
+          select tandem.expand('clients');
+        `);
+        return tandemKnowledge(client);
+      });
+      const lint = async (sql: string) => {
+        const file = `t${counter++}.sql`;
+        await writeFile(path.join(dir, file), sql);
+        return lintFiles([file], { cwd: dir, pgVersion: 18, tandem: knowledge! });
+      };
+      const [finding, ...others] = await lint(`insert into customer (id, full_name) values (1, 'A B') on conflict (id) do nothing;`);
+      expect(others).toEqual([]);
+      expect(finding).toMatchObject({ rule: 'on-conflict-compat-view', line: 1,
+        message: 'INSERT … ON CONFLICT into customer, whose bridge clients.client makes it a compatibility view written through INSTEAD OF triggers' });
+      expect(await lint(`insert into shelf (id, label) values (1, 'a') on conflict (id) do update set label = excluded.label;`)).toEqual([]);
+      expect(await lint(`insert into customer (id, full_name) values (2, 'C D');`)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
 });

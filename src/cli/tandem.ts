@@ -20,6 +20,7 @@ import { init } from './verbs/init.js';
 import { lint } from './verbs/lint.js';
 import { log, rejects } from './verbs/log.js';
 import { migrate } from './verbs/migrate.js';
+import { plan } from './verbs/plan.js';
 import { releaseSql } from './verbs/release-sql.js';
 import { status } from './verbs/status.js';
 import { transition } from './verbs/transition.js';
@@ -107,6 +108,13 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .option('--json', 'print JSON')
     .addHelpText('after', EXIT_CODES)
     .action((migration: string | undefined, options) => run(options, (context) => status(context, migration, options)));
+
+  command('plan <migration>')
+    .summary('what cutover, rollback and contract will do, to every dependent, and why')
+    .description('what cutover, rollback and contract will do: each bridge a rename (with which compatibility view) or a split (and which mapping makes it so), what contract drops, legacy columns no bridge maps, and every view, function, trigger, policy, foreign key, publication and grant of its tables with what each transition does to it (moved, redefined, carried over, kept, dropped, refused) and why')
+    .option('--json', 'print JSON: { migration, items: [{ bridge, kind, object, cutover, rollback, contract, reason, bestEffort }] }')
+    .addHelpText('after', EXIT_CODES)
+    .action((migration: string, options) => run(options, (context) => plan(context, migration, options)));
 
   command('backfill <migration>')
     .summary('copy the legacy rows in keyset batches; Ctrl-C stops, the next run resumes')

@@ -39,6 +39,11 @@ export interface Context {
 export interface TandemKnowledge {
   /** Bridged tables (by name) and the columns their bridges map, with the migration and its phase. */
   bridged: { migration: string; phase: string; bridge: string; table: string; columns: Set<string> }[];
+  /**
+   * Legacy tables whose compatibility view is, or at cutover will be, written through INSTEAD OF
+   * triggers, where INSERT … ON CONFLICT fails (migration and bridge empty once contracted).
+   */
+  triggerWritten: { migration: string; bridge: string; table: string }[];
   /** Whether each migration has a passing verification since cutover. */
   verifiedAfterCutover: Map<string, boolean>;
 }
@@ -108,6 +113,7 @@ export const RULES = {
   backfillWithDdl: rule('backfill-with-ddl', 'warning', 'a bulk write over an existing table in the same transaction as DDL keeps the DDL\'s lock for the whole copy', 'do the DDL in one migration and the backfill in batches outside it (tandem backfill)'),
   bridged: rule('bridged-object', 'error', 'the table or column belongs to a tandem bridge that is not contracted: its sync triggers and verification depend on it', 'contract the migration first (select tandem.contract(…)), or redefine the bridge without it'),
   contractUnverified: rule('contract-unverified', 'error', 'contract drops the archive and the sync machinery for good, and no verification since cutover has passed', 'run select * from tandem.verify_migration(…) after cutover until it passes, then contract'),
+  onConflictView: rule('on-conflict-compat-view', 'error', 'INSERT … ON CONFLICT does not work on a compatibility view written through INSTEAD OF triggers, which cutover puts in place of a legacy table whose columns the bridge computes', 'insert into the modern table with ON CONFLICT instead, or map the columns as plain renames so that the view is one PostgreSQL updates by itself (npx tandem plan says which)'),
   rename: rule('rename', 'error', 'renaming a table or column breaks every running client that uses the old name', 'keep the old name working: bridge to the new table with tandem and let cutover put a compatibility view in its place'),
 } as const;
 
@@ -215,6 +221,14 @@ export function check(statement: Statement, context: Context): Hit[] {
       if (context.ddl && existing(node.relation)) hits.push({ rule: RULES.backfillWithDdl, message: `UPDATE of ${relname(node.relation)} in the same transaction as DDL` });
       break;
     case 'InsertStmt':
+      if (node.onConflictClause) {
+        for (const b of context.run.tandem?.triggerWritten.filter((t) => t.table === relname(node.relation)) ?? []) {
+          hits.push({
+            rule: RULES.onConflictView,
+            message: `INSERT … ON CONFLICT into ${relname(node.relation)}, ${b.bridge ? `whose bridge ${b.migration}.${b.bridge} makes it` : 'which is'} a compatibility view written through INSTEAD OF triggers`,
+          });
+        }
+      }
       if (context.ddl && node.selectStmt && ((node.selectStmt as Node).SelectStmt as Node | undefined)?.fromClause) {
         hits.push({ rule: RULES.backfillWithDdl, message: `INSERT … SELECT into ${relname(node.relation)} in the same transaction as DDL` });
       }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type pg from 'pg';
-import { bridgedColumns, contractable, libraryInstalled, serverMajorVersion } from '../../../generated/tandem.queries.js';
+import { bridgedColumns, contractable, libraryInstalled, serverMajorVersion, triggerWrittenLegacyTables } from '../../../generated/tandem.queries.js';
 import type { TandemKnowledge } from '../../lint/rules.js';
 import path from 'node:path';
 import { withClient } from '../../db/client.js';
@@ -27,7 +27,9 @@ export async function tandemKnowledge(client: pg.Client): Promise<TandemKnowledg
   await checkLibraryVersion(client);
   const bridged = await bridgedColumns.run(undefined, client);
   const verified = await contractable.run(undefined, client);
+  const triggerWritten = await triggerWrittenLegacyTables.run(undefined, client);
   return {
+    triggerWritten,
     bridged: bridged.map((row) => ({ migration: row.migration, phase: row.phase, bridge: row.bridge, table: row.table, columns: new Set(row.columns) })),
     verifiedAfterCutover: new Map(verified.map((row) => [row.migration, row.verifiedAfterCutover])),
   };

@@ -1,8 +1,9 @@
 import { chalk } from 'zx';
-import { migrationStatus, type MigrationStatusResult } from '../../../generated/tandem.queries.js';
+import { migrationPlan, migrationStatus, type MigrationStatusResult } from '../../../generated/tandem.queries.js';
 import type { Context } from '../context.js';
 import { UserError } from '../run-main.js';
 import { count, table } from '../format.js';
+import { planSummary } from './plan.js';
 
 export interface StatusOptions {
   json?: boolean;
@@ -38,5 +39,8 @@ export async function status(context: Context, migration: string | undefined, op
       ]),
     ),
   );
+  // What cutover and contract will do, in a line per migration still to go through them.
+  const pending = [...new Set(rows.filter((row) => row.bridge && ['expanded', 'backfilled', 'verified', 'cut_over', 'planned'].includes(row.phase)).map((row) => row.migration))];
+  for (const name of pending) context.out(planSummary(name, await migrationPlan.run({ migration: name }, context.client)));
   return 0;
 }

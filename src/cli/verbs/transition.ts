@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { chalk } from 'zx';
-import { contract, cutover, lifecycleStep, migrationStatus, rollback, validateForeignKeys } from '../../../generated/tandem.queries.js';
+import { contract, cutover, lifecycleStep, migrationPlan, migrationStatus, rollback, validateForeignKeys } from '../../../generated/tandem.queries.js';
+import { planLines } from './plan.js';
 import { UserError } from '../run-main.js';
 import type { Context } from '../context.js';
 
@@ -48,6 +49,9 @@ export async function transition(context: Context, transition: Transition, migra
     .filter((row) => row.bridge)
     .map((row) => `${row.bridge}: ${row.legacy} → ${row.modern}`);
   context.err(plan(transition, migration, current.phase, current.nextPhase ?? current.phase, bridges, options));
+  // What it does to each dependent of the tables (tandem.plan, the same decision the transition acts on).
+  const dependents = planLines(await migrationPlan.run({ migration }, context.client), transition);
+  if (dependents.length > 0) context.err(`What it does besides (npx tandem plan ${migration} says why):\n${dependents.join('\n')}`);
   if (!options.yes) {
     if (!context.interactive) {
       throw new UserError('Not on a terminal, so nothing to confirm with.\nFix: pass --yes to confirm.', 2);
