@@ -336,3 +336,28 @@ describe('other dependents', () => {
       + 'Fix: change it to read the modern table public.phones before contract.');
   });
 });
+
+describe('a foreign key of a partitioned table referencing the legacy table', () => {
+  it('is moved when it can be added NOT VALID (PostgreSQL 18) or checked at once, and refused before 18 when its table is too large to check under the locks', async () => {
+    await renamed('parted', `
+      create table public.parted_event (id bigint, at date not null, parted_id int references public.parted (id)) partition by range (at);
+      create table public.parted_event_all partition of public.parted_event for values from ('2000-01-01') to ('2100-01-01');
+      insert into public.parted_event select g, '2024-01-01', 1 + g % 10 from generate_series(1, 100001) g;
+      analyze public.parted_event_all;`);
+    const [fk] = (await plan('parted')).filter((row) => row.kind === 'legacy foreign key (referencing it)');
+    const newest = Number((await call('show server_version_num')) as string) >= 180000;
+    expect(fk?.cutover).toBe(newest ? 'moved' : 'refused');
+    if (newest) return;
+    await client.query(`call tandem.backfill('parted')`);
+    expect(await failures(client, 'parted')).toEqual([]);
+    const refused = await sqlError(client, `select tandem.cutover('parted')`);
+    expect(refused.code).toBe('TD003');
+    expect(refused.detail).toContain('PostgreSQL before 18 cannot add NOT VALID');
+    // Small enough to check under the locks: moved, and checked as it is added.
+    await client.query(`delete from public.parted_event where id > 10`);
+    expect((await plan('parted')).filter((row) => row.kind === 'legacy foreign key (referencing it)').map((row) => row.cutover)).toEqual(['moved']);
+    expect(await call(`select tandem.cutover('parted')`)).toBe('cut over');
+    expect((await client.query(`select confrelid::regclass::text as target, convalidated from pg_constraint where conrelid = 'public.parted_event'::regclass and contype = 'f'`)).rows)
+      .toEqual([{ target: 'parted_m', convalidated: true }]);
+  });
+});
