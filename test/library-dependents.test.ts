@@ -361,3 +361,37 @@ describe('a foreign key of a partitioned table referencing the legacy table', ()
       .toEqual([{ target: 'parted_m', convalidated: true }]);
   });
 });
+
+describe('a view that reads the legacy table with its owner’s rights', () => {
+  it('keeps its readers’ rights and rows through cutover, rollback and contract (over the view it would refuse them, or filter them as themselves)', async () => {
+    await renamed('ledger', `
+      create view public.ledger_report as select id, tenant from public.ledger;
+      grant select on public.ledger_report to tandem_dependents_app;
+      alter table public.ledger enable row level security;
+      create policy acme_only on public.ledger using (tenant = 'acme');`);
+    const app = await connectAs(db.url, 'tandem_dependents_app', 'app');
+    const seen = async () => (await app.query('select count(*)::int as n from public.ledger_report')).rows[0].n;
+    try {
+      expect(await seen()).toBe(10);
+      expect((await plan('ledger')).filter((row) => row.object === 'public.ledger_report'))
+        .toEqual([expect.objectContaining({ cutover: 'kept', rollback: 'kept', contract: 'redefined' })]);
+      await client.query(`call tandem.backfill('ledger')`);
+      expect(await failures(client, 'ledger')).toEqual([]);
+      expect(await call(`select tandem.cutover('ledger')`)).toBe('cut over');
+      expect(await seen()).toBe(10);
+      await client.query(`insert into public.ledger (full_name, tenant) values ('New One', 'other')`);
+      expect(await seen()).toBe(11);
+      expect(await call(`select tandem.rollback('ledger')`)).toBe('rolled back from cut_over to verified');
+      expect(await seen()).toBe(11);
+      expect(await call(`select tandem.cutover('ledger')`)).toBe('cut over');
+      expect(await failures(client, 'ledger')).toEqual([]);
+      expect(await call(`select tandem.contract('ledger')`)).toBe('contracted');
+      expect(await relkind('public.ledger__archive')).toBe('v');
+      expect(await seen()).toBe(11);
+      await client.query(`insert into public.ledger (full_name, tenant) values ('After Contract', 'other')`);
+      expect(await seen()).toBe(12);
+    } finally {
+      await app.end();
+    }
+  });
+});
