@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/provision.js';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { freshDatabase, withClient, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/processes.js';
 
 const ROWS = 20_000;
@@ -82,15 +82,22 @@ describe('npx tandem', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('bridge client: public.customer → public.client, cutover: rename, contract drops the archive\n');
     expect(text.stdout).toContain('written through INSTEAD OF triggers (its columns are computed): INSERT … ON CONFLICT does not work through it');
-    expect(text.stdout).toMatch(/legacy view\s+│ public\.customer_names\s+│ redefined\s+│ redefined\s+│ kept/);
+    expect(text.stdout).toMatch(/legacy view\s+│ public\.customer_names\s+│ kept\s+│ kept\s+│ redefined/);
     expect(text.stdout).toMatch(/table\s+│ public\.customer\s+│ moved\s+│ moved\s+│ dropped/);
     const json = JSON.parse((await tandem('plan', 'clients', '--json')).stdout);
     expect(json.migration).toBe('clients');
     expect(json.items).toContainEqual({
-      bridge: 'client', kind: 'legacy view', object: 'public.customer_names', cutover: 'redefined', rollback: 'redefined', contract: 'kept', bestEffort: false,
-      reason: 'reads public.customer: redefined over the compatibility view (the same definition), and over the table again by rollback',
+      bridge: 'client', kind: 'legacy view', object: 'public.customer_names', cutover: 'kept', rollback: 'kept', contract: 'redefined', bestEffort: false,
+      reason: "reads public.customer with its owner's rights: it keeps reading the table (the archive from cutover on, kept in sync), so that its readers keep exactly the rights and rows they had; contract puts in the archive's place a view of public.client with the owner's rights, and redefines it over that",
     });
     expect((await tandem('status')).stdout).toContain('clients: client renamed; 1 dependent moved, redefined, carried or dropped (npx tandem plan clients)\n');
+    // A dependent cutover would refuse (a publication of the legacy table): exit 1, and why.
+    await withClient(db.url, (client) => client.query('create publication tandem_cli_pub for table public.customer'));
+    const refused = await tandem('plan', 'clients');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('refused: legacy publication tandem_cli_pub');
+    expect((await tandem('plan', 'clients', '--json')).code).toBe(1);
+    await withClient(db.url, (client) => client.query('drop publication tandem_cli_pub'));
     const missing = await tandem('plan', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('migration "nope" does not exist (SQLSTATE TD001)');
@@ -168,7 +175,8 @@ describe('npx tandem', () => {
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('Cut over "clients" (verified → cut over)');
     expect(unconfirmed.stderr).toContain('What it does besides (npx tandem plan clients says why):\n  - table public.customer: moved\n');
-    expect(unconfirmed.stderr).toContain('  - legacy view public.customer_names: redefined\n');
+    // A view with its owner's rights keeps reading the table (the archive) until contract: not a change of cutover's.
+    expect(unconfirmed.stderr).not.toContain('customer_names');
     expect(unconfirmed.stderr).toContain('Fix: pass --yes to confirm.');
     expect((await client.query(`select phase from tandem.migration`)).rows[0].phase).toBe('verified');
 

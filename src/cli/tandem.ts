@@ -113,7 +113,7 @@ export function buildProgram(done: (exitCode: number) => void, version = `${pack
     .summary('what cutover, rollback and contract will do, to every dependent, and why')
     .description('what cutover, rollback and contract will do: each bridge a rename (with which compatibility view) or a split (and which mapping makes it so), what contract drops, legacy columns no bridge maps, and every view, function, trigger, policy, foreign key, publication and grant of its tables with what each transition does to it (moved, redefined, carried over, kept, dropped, refused) and why')
     .option('--json', 'print JSON: { migration, items: [{ bridge, kind, object, cutover, rollback, contract, reason, bestEffort }] }')
-    .addHelpText('after', EXIT_CODES)
+    .addHelpText('after', `${EXIT_CODES}\n  (plan exits 1 when a transition would refuse a dependent)`)
     .action((migration: string, options) => run(options, (context) => plan(context, migration, options)));
 
   command('backfill <migration>')

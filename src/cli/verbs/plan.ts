@@ -36,9 +36,11 @@ export function planSummary(migration: string, rows: MigrationPlanResult[]): str
 /** What cutover, rollback and contract will do to each bridge and each dependent of its tables, and why. */
 export async function plan(context: Context, migration: string, options: PlanOptions): Promise<number> {
   const rows = await migrationPlan.run({ migration }, context.client);
+  // Exit 1 when a transition would be refused, so that a pipeline can stop before trying it.
+  const status = rows.some((row) => [row.cutover, row.rollback, row.contract].includes('refused')) ? 1 : 0;
   if (options.json) {
     context.out(JSON.stringify({ migration, items: rows }, null, 2));
-    return 0;
+    return status;
   }
   const bridges = [...new Set(rows.map((row) => row.bridge))];
   for (const bridge of bridges) {
@@ -57,5 +59,5 @@ export async function plan(context: Context, migration: string, options: PlanOpt
   }
   if (bridges.length === 0) context.out(`Migration ${migration} has no bridges yet.`);
   else context.out(`Why each is done: npx tandem plan ${migration} --json (reason), or select * from tandem.plan('${migration}');`);
-  return 0;
+  return status;
 }
