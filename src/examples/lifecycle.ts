@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { backfillBatch, verifyMigration, type VerifyMigrationResult } from '../../generated/tandem.queries.js';
+import { backfillBatch, verifyMigration, type BackfillBatchResult, type VerifyMigrationResult } from '../../generated/tandem.queries.js';
 import type { DatabaseEnv } from '../db/provision.js';
 import { withDatabase } from '../db/urls.js';
 import { AppRunner, countRows, type AppStats, type QueryCheck, type Scenario } from './apps.js';
@@ -23,8 +23,8 @@ export interface Reporter {
   phase(name: string): void;
   /** A phase ended after `ms`, with what it did. */
   phaseDone(name: string, ms: number, note: string): void;
-  /** Backfill progress, after each batch. */
-  progress(done: number, total: number): void;
+  /** Backfill progress, after each batch: every bridge's, as tandem.backfill_batch returns it. */
+  progress(bridges: BackfillBatchResult[]): void;
   /** A verification's checks (the consistency row included). */
   verification(checks: VerifyMigrationResult[]): void;
   /** The legacy app's read queries run through the compatibility views. */
@@ -146,9 +146,9 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     await timed('backfill', async () => {
       for (let batches = 1; ; batches++) {
         const progress = await backfillBatch.run({ migration: release.migration, batchSize: options.batchSize ?? 5000 }, client);
-        const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
-        reporter.progress(done, Math.max(done, progress.reduce((sum, bridge) => sum + bridge.totalEstimate, 0)));
+        reporter.progress(progress);
         if (progress.every((bridge) => bridge.finished)) {
+          const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
           summary.rowsMoved = done;
           modern.backfilled = true;
           const rejected = progress.reduce((sum, bridge) => sum + bridge.rowsRejected, 0);

@@ -1,10 +1,10 @@
-import cliProgress from 'cli-progress';
 import { chalk } from 'zx';
 import { redact } from '../../db/urls.js';
 import { runLifecycle, succeeded, type Reporter } from '../../examples/lifecycle.js';
 import { EXAMPLES, isExampleName } from '../../examples/project.js';
 import type { ProjectContext } from '../context.js';
 import { count, duration, table } from '../format.js';
+import { BackfillProgress } from '../progress.js';
 import { UserError } from '../run-main.js';
 import { verificationReport } from './verify.js';
 
@@ -22,30 +22,19 @@ export async function demo(project: ProjectContext, name: string, options: DemoO
   if (!isExampleName(name)) throw new UserError(`unknown scenario "${name}".\nFix: use one of ${Object.keys(EXAMPLES).join(', ')}.`, 2);
   const write = (text: string) => process.stdout.write(text);
   const interactive = Boolean(process.stderr.isTTY);
-  let bar: cliProgress.SingleBar | undefined;
-  let lastLine = 0;
+  let progress: BackfillProgress | undefined;
   const reporter: Reporter = {
     phase: (phase) => {
       if (!interactive) write(`${chalk.bold(phase)}…\n`);
     },
     phaseDone: (phase, ms, note) => {
-      bar?.stop();
-      bar = undefined;
+      progress?.stop();
+      progress = undefined;
       write(`${chalk.green('✓')} ${chalk.bold(phase)} ${chalk.dim(`(${duration(ms)})`)}: ${note}\n`);
     },
-    progress: (done, total) => {
-      if (interactive) {
-        bar ??= new cliProgress.SingleBar(
-          { format: '  backfill [{bar}] {value}/{total} rows', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        );
-        if (!bar.isActive) bar.start(total, done);
-        bar.setTotal(total);
-        bar.update(done);
-      } else if (Date.now() - lastLine > 2000 || done >= total) {
-        lastLine = Date.now();
-        write(`  backfill ${count(done)}/${count(total)} rows\n`);
-      }
+    progress: (bridges) => {
+      progress ??= new BackfillProgress({ migration: EXAMPLES[name].migration, interactive, stream: process.stderr, line: (text) => write(`${text}\n`), indent: '  ' });
+      progress.update(bridges);
     },
     verification: (checks) => {
       write(`${verificationReport(checks.filter((check) => check.checkName !== 'consistency'))}\n`);
