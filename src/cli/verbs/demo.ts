@@ -37,7 +37,7 @@ export async function demo(project: ProjectContext, name: string, options: DemoO
       progress.update(bridges);
     },
     verification: (checks) => {
-      write(`${verificationReport(checks.filter((check) => check.checkName !== 'consistency'))}\n`);
+      write(`${verificationReport(checks)}\n`);
     },
     legacyQueries: (checks) => {
       write(`${table(['legacy query after cutover', 'rows'], checks.map((check) => [check.query, count(check.rows)]))}\n`);
