@@ -11,8 +11,8 @@ examples/<scenario>/generated/ with pgtyped, against a scratch database (on DATA
 the embedded one) brought to the example's cutover release on the tandem library of this source.
 With --check, fails when a generated file changed. Scenarios: ${Object.keys(EXAMPLES).join(', ')} (default: all).
 
-Exit codes: 0 done (no drift), 1 a query could not be typed, a generated file was out of date, or
-the database could not be reached.
+Exit codes: 0 done (no drift), 1 a query could not be typed or a generated file was out of date,
+2 no database could be reached (as for every tandem command: src/cli/run-main.ts decides).
 `;
 
 await runMain(HELP, async () => {

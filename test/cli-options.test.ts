@@ -3,6 +3,7 @@
  * error and choose its exit code.
  */
 import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,5 +76,22 @@ describe('npx tandem', () => {
       stdout: '',
       stderr: `error: migration "nope" does not exist.\nFix: check the name (npx tandem status lists them), or create it: select tandem.create_migration('nope');\n`,
     });
+  });
+
+  it('prints a provisioning error once and exits 2, from npx tandem and from the npm scripts alike', async () => {
+    const env = { ...envWithoutDatabase(), DATABASE_URL: 'postgres://nobody:secret@localhost:1/nowhere', NO_COLOR: '1' };
+    const viaTandem = await tandem(env, 'migrate');
+    expect(viaTandem.code).toBe(2);
+    expect(viaTandem.stderr).toMatch(/^error: Cannot connect to DATABASE_URL \(postgres:\/\/nobody:\*\*\*@localhost:1\/nowhere\)/);
+    expect(viaTandem.stderr.match(/^error:/gm)).toHaveLength(1);
+    // The scripts as npm runs them: scripts/migrate.ts is `tandem migrate`; scripts/examples.ts has a runMain of its own.
+    const tsx = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    for (const script of ['migrate.ts', 'examples.ts']) {
+      const result = await new Promise<Result>((resolve) => {
+        execFile(process.execPath, ['--import', tsx, path.join(projectRoot, 'scripts', script)], { cwd: projectRoot, env }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      });
+      expect(result, script).toEqual({ code: 2, stdout: '', stderr: viaTandem.stderr });
+    }
   });
 });

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { backfillBatch, verifyMigration, type VerifyMigrationResult } from '../../generated/tandem.queries.js';
+import { backfillBatch, verifyMigration, type BackfillBatchResult, type VerifyMigrationResult } from '../../generated/tandem.queries.js';
 import type { DatabaseEnv } from '../db/provision.js';
 import { withDatabase } from '../db/urls.js';
 import { AppRunner, countRows, type AppStats, type QueryCheck, type Scenario } from './apps.js';
@@ -23,8 +23,8 @@ export interface Reporter {
   phase(name: string): void;
   /** A phase ended after `ms`, with what it did. */
   phaseDone(name: string, ms: number, note: string): void;
-  /** Backfill progress, after each batch. */
-  progress(done: number, total: number): void;
+  /** Backfill progress, after each batch: every bridge's, as tandem.backfill_batch returns it. */
+  progress(bridges: BackfillBatchResult[]): void;
   /** A verification's checks (the consistency row included). */
   verification(checks: VerifyMigrationResult[]): void;
   /** The legacy app's read queries run through the compatibility views. */
@@ -137,8 +137,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     running.add(legacy);
 
     await timed('expand', async () => {
-      const applied = await releases.applyThrough(release.expand);
-      return `${applied.join(', ')}; the modern app starts`;
+      return `${appliedNote(await releases.applyThrough(release.expand))}; the modern app starts`;
     });
     await modern.start();
     running.add(modern);
@@ -146,9 +145,9 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     await timed('backfill', async () => {
       for (let batches = 1; ; batches++) {
         const progress = await backfillBatch.run({ migration: release.migration, batchSize: options.batchSize ?? 5000 }, client);
-        const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
-        reporter.progress(done, Math.max(done, progress.reduce((sum, bridge) => sum + bridge.totalEstimate, 0)));
+        reporter.progress(progress);
         if (progress.every((bridge) => bridge.finished)) {
+          const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
           summary.rowsMoved = done;
           modern.backfilled = true;
           const rejected = progress.reduce((sum, bridge) => sum + bridge.rowsRejected, 0);
@@ -157,11 +156,11 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
       }
     });
     if (release.afterBackfill > release.expand) {
-      await timed('index and validate', async () => (await releases.applyThrough(release.afterBackfill)).join(', '));
+      await timed('index and validate', async () => appliedNote(await releases.applyThrough(release.afterBackfill)));
     }
     await timed('verify', () => verify(client));
 
-    await timed('cutover', async () => (await releases.applyThrough(release.cutover)).join(', '));
+    await timed('cutover', async () => appliedNote(await releases.applyThrough(release.cutover)));
     const atCutover = { writes: legacy.stats.writes, reads: legacy.stats.reads };
     await timed('legacy app after cutover', async () => {
       const checks = await scenario.legacyQuerySet(client);
@@ -181,7 +180,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     const legacyStats = await legacy.stop();
     running.delete(legacy);
     summary.legacyAfterCutover = { writes: legacyStats.writes - atCutover.writes, reads: legacyStats.reads - atCutover.reads };
-    await timed('contract', async () => `legacy app retired; ${(await releases.applyThrough(release.contract)).join(', ')}`);
+    await timed('contract', async () => `legacy app retired; ${appliedNote(await releases.applyThrough(release.contract))}`);
     await dwell(modern, 100);
     const modernStats = await modern.stop();
     running.delete(modern);
@@ -203,6 +202,16 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     await client.end().catch(() => {});
     await releases.close();
   }
+}
+
+/**
+ * The example's committed migrations a step applied, by number (their files are in
+ * examples/<name>/migrations/committed): graphile-migrate's names of them run to 70 characters.
+ */
+function appliedNote(files: string[]): string {
+  const numbers = files.map((file) => file.slice(0, 6));
+  if (numbers.length === 0) return 'no migration to apply';
+  return numbers.length === 1 ? `migration ${numbers[0]} applied` : `migrations ${numbers[0]} to ${numbers.at(-1)} applied`;
 }
 
 /** Rows of each table in the public schema (the legacy database before migration). */

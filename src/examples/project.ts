@@ -119,7 +119,8 @@ export class Releases {
       await copyFile(path.join(exampleDir(this.name), 'migrations', 'committed', file), path.join(this.stage, 'migrations', 'committed', file));
     }
     const { code, output } = await graphileMigrate(['migrate'], { cwd: this.stage, env: this.env, output: 'pipe' });
-    if (code !== 0) throw new Error(`graphile-migrate migrate failed for examples/${this.name} (through ${through}):\n${output.trim()}`);
+    // graphile-migrate's output says what failed; a stack of this function would only hide it.
+    if (code !== 0) throw new UserError(`graphile-migrate migrate failed for examples/${this.name} (through ${through}):\n${output.trim()}`);
     return added;
   }
 

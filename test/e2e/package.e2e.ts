@@ -157,6 +157,7 @@ describe('the packed package in a new project', () => {
   it('tandem demo runs a worked scenario from the package on the project\'s server', async () => {
     const demo = ok(await tandem('demo', 'scout', '--scale', '0.01')).stdout;
     expect(demo).toContain('Verification found 0 differences; 0 of');
-    expect(demo).toContain('ok: explore the result with `npx tandem db`');
+    expect(demo).toContain('ok: nothing differed and no write was lost.');
+    expect(demo).toMatch(/^ {2}psql 'postgres:\/\/postgres:[\w-]+@localhost:\d+\/tandem_demo_scout'$/m);
   });
 });

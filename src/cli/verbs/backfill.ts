@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
 import { chalk } from 'zx';
 import { backfillBatch, backfillDryRun } from '../../../generated/tandem.queries.js';
 import type { Context } from '../context.js';
 import { count, duration, table } from '../format.js';
+import { BackfillProgress } from '../progress.js';
 
 export interface BackfillOptions {
   batchSize: number;
@@ -17,7 +17,8 @@ export const INTERRUPTED = 130;
 
 /**
  * Runs the backfill one batch per transaction (each commits, so its row locks go and its cursor is
- * kept), drawing the progress between batches. Ctrl-C stops after the batch under way.
+ * kept), drawing the progress of the bridge under way between batches (progress.ts). Ctrl-C stops
+ * after the batch under way.
  */
 export async function backfill(context: Context, migration: string, options: BackfillOptions): Promise<number> {
   if (options.dryRun) {
@@ -36,52 +37,39 @@ export async function backfill(context: Context, migration: string, options: Bac
   process.on('SIGTERM', onSignal);
 
   const started = Date.now();
-  let firstDone: number | undefined;
-  let lastLine = 0;
-  const bar = context.interactive
-    ? new cliProgress.SingleBar(
-        { format: `backfill ${migration} [{bar}] {value}/{total} rows | {rate} rows/s | {left} left`, stream: process.stderr, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const drawn = new BackfillProgress({ migration, interactive: context.interactive, stream: process.stderr, line: context.err });
   try {
     for (;;) {
       const progress = await backfillBatch.run({ migration, batchSize: options.batchSize }, context.client);
-      const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
-      const total = Math.max(done, progress.reduce((sum, bridge) => sum + bridge.totalEstimate, 0));
-      firstDone ??= done;
-      const seconds = (Date.now() - started) / 1000;
-      const rate = seconds > 0 ? (done - firstDone) / seconds : 0;
-      const left = rate > 0 ? duration(((total - done) / rate) * 1000) : '?';
-      const finished = progress.every((bridge) => bridge.finished);
-      if (bar) {
-        if (!bar.isActive) bar.start(total, done, { rate: '0', left: '?' });
-        bar.setTotal(total);
-        bar.update(done, { rate: count(rate), left });
-      } else if (finished || stop || Date.now() - lastLine > 2000) {
-        // Not a terminal (a CI log): a plain line now and then.
-        lastLine = Date.now();
-        context.err(`backfill ${migration}: ${count(done)}/${count(total)} rows (${total ? Math.floor((100 * done) / total) : 100}%), ${count(rate)} rows/s, ${left} left`);
-      }
-      if (finished) {
-        bar?.stop();
+      drawn.update(progress);
+      if (progress.every((bridge) => bridge.finished)) {
+        drawn.stop(progress);
+        const done = progress.reduce((sum, bridge) => sum + bridge.rowsDone, 0);
         const rejected = progress.reduce((sum, bridge) => sum + bridge.rowsRejected, 0);
         context.out(
-          `${chalk.green('backfilled')} ${migration}: ${count(done)} rows in ${duration(Date.now() - started)}` +
+          `${chalk.green('backfilled')} ${migration}: ${count(done)} rows` +
+            (progress.length > 1 ? ` (${progress.map((bridge) => `${bridge.bridge} ${count(bridge.rowsDone)}`).join(', ')})` : '') +
+            ` in ${duration(Date.now() - started)}` +
             (rejected ? `, ${chalk.yellow(`${count(rejected)} rejected`)} (npx tandem rejects ${migration})` : '') +
             `. Next: npx tandem verify ${migration}`,
         );
         return 0;
       }
       if (stop) {
-        bar?.stop();
-        context.out(`Stopped at ${count(done)}/${count(total)} rows; run the same command again to resume.`);
+        drawn.stop(progress);
+        // Where the next run resumes: the first bridge not finished.
+        const next = progress.find((bridge) => !bridge.finished)!;
+        const where = next.rowsDone > 0 || next.totalEstimate > 0
+          ? `in bridge ${next.bridge} at ${count(next.rowsDone)}/${count(Math.max(next.rowsDone, next.totalEstimate))} rows`
+          : `before bridge ${next.bridge}`;
+        const bridges = progress.length > 1 ? ` (${progress.filter((bridge) => bridge.finished).length} of ${progress.length} bridges finished)` : '';
+        context.out(`Stopped ${where}${bridges}; run the same command again to resume.`);
         return INTERRUPTED;
       }
       if (options.pause > 0) await sleep(options.pause);
     }
   } finally {
-    bar?.stop();
+    drawn.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
