@@ -111,15 +111,7 @@ describe('npx tandem demo in a new project', () => {
         execFile('node', [path.join(projectRoot, 'bin', 'tandem.mjs'), 'demo', 'scout', '--scale', '0.01'], { cwd: project, env: env(), maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
       });
-    // KNOWN LIBRARY BUG, not this test's subject: the examples' expand and cutover migrations lock
-    // transactions (alter table, drop constraint) before tandem.expand/cutover, which then waits, by
-    // watching pg_locks where PostgreSQL's deadlock detector cannot see it, for an app's read that holds
-    // geography or stores while it queues behind that lock: TD004 after tandem.lock_patience (30 s).
-    // Run again when that is what stopped the demo; remove once the library breaks such a cycle.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      output = await run();
-      if (!(output.code === 1 && /\bcould not lock .* in time\n/.test(output.stderr) && /code: 'TD004'/.test(output.stderr))) break;
-    }
+    output = await run();
   }, 400_000);
   afterAll(async () => {
     if (server && !hasExited(server)) {
@@ -131,7 +123,7 @@ describe('npx tandem demo in a new project', () => {
 
   it('runs, every line of its output at most 100 columns wide', () => {
     expect(output.code, output.stderr).toBe(0);
-    // Standard error has at most the server's first start (a run again after the known bug has not).
+    // Standard error has at most the server's first start.
     expect(output.stderr).toMatch(/^(Creating a PostgreSQL \d+ cluster in .* \(first use\)\.\n)?$/);
     expect(tooWide(output.stdout)).toEqual([]);
   });

@@ -206,3 +206,51 @@ describe('transitions behind a long transaction', () => {
     await admin.query('reset tandem.lock_timeout');
   });
 });
+
+describe('a transition after other DDL of its own transaction', () => {
+  it('gives up at once (TD004, naming the session) when a session that holds a table it needs waits for a lock the transaction took before', async () => {
+    await admin.query(`
+      create table public.shop (id int primary key, name text not null);
+      create table public.store (store_id int primary key, name text not null);
+      create table public.sale (id int primary key, shop_id int not null);
+      insert into shop select g, 's' || g from generate_series(1, 20) g;
+      select tandem.create_migration('stores');
+      select tandem.bridge(migration => 'stores', name => 'store', legacy => 'shop', modern => 'store',
+        key => '{"store_id": "id"}', forward => '{"name": "name"}', backward => '{"id": "store_id", "name": "name"}');
+      select tandem.expand('stores');`);
+    await backfill(admin, 'stores');
+    expect(await failures(admin, 'stores')).toEqual([]);
+    const migration = new pg.Client({ connectionString: db.url });
+    const reader = new pg.Client({ connectionString: db.url });
+    await migration.connect();
+    await reader.connect();
+    try {
+      const readerPid = (await reader.query('select pg_backend_pid() as pid')).rows[0].pid;
+      // The migration changes another table first; a report then reads store, and sale behind that lock.
+      await migration.query('begin');
+      await migration.query('alter table public.sale add column note text');
+      await reader.query('begin');
+      await reader.query('select count(*) from public.store');
+      const queued = reader.query('select count(*) from public.sale');
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await admin.query(`select wait_event_type from pg_stat_activity where pid = $1`, [readerPid]);
+        if (rows[0]?.wait_event_type === 'Lock') break;
+        if (waited > 10_000) throw new Error('the report never queued behind the migration');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Patience to spare: only seeing the cycle ends the wait before the test's own time runs out.
+      await migration.query(`set local tandem.lock_patience = '10min'`);
+      const error = await sqlError(migration, `select tandem.cutover('stores')`);
+      expect(error.code).toBe('TD004');
+      expect(error.message).toBe('could not lock public.store : a session that holds it waits for this transaction');
+      expect(error.detail).toBe(`pid ${readerPid} holds a lock on public.store and waits for public.sale, which this transaction locked before the transition (an earlier statement of the same transaction): neither can go on. Nothing was changed.`);
+      await migration.query('rollback');
+      await queued;
+      await reader.query('commit');
+      expect(await phase(admin, 'stores')).toBe('verified');
+    } finally {
+      await migration.end();
+      await reader.end();
+    }
+  });
+});
