@@ -1,1 +1,1 @@
---! include tandem/install.sql
+-- Enter migration here
