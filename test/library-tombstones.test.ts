@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedDatabase, type ConnectedDatabase } from './support/database.js';
+import { connectAs, connectedDatabase, type ConnectedDatabase } from './support/database.js';
 import { backfill, failures } from './support/sql.js';
 
 let db: ConnectedDatabase;
@@ -24,7 +24,11 @@ beforeAll(async () => {
   db = await connectedDatabase();
   client = db.client;
   await client.query(`
+    drop role if exists tandem_tombstones_app;
+    create role tandem_tombstones_app login password 'app';
+    grant usage on schema public to tandem_tombstones_app;
     create table item (id int primary key, label text not null, active boolean not null default true);
+    grant select, insert, update, delete, truncate on item to tandem_tombstones_app;
     create table product (id int primary key, title text not null);
     insert into item select g, 'i' || g, true from generate_series(1, 10) g;
     -- A modern row of its own, from before the migration: no legacy row maps to it.
@@ -36,13 +40,16 @@ beforeAll(async () => {
   await backfill(client, 'products');
 });
 afterAll(async () => {
+  await client.query('drop owned by tandem_tombstones_app; drop role tandem_tombstones_app');
   await db.close();
 });
 
 describe('legacy rows that leave while planned', () => {
   it('take their twins with them at the next expand', async () => {
     await toPlanned('products');
-    await client.query(`
+    // Written by the application's role, which has no grant on schema tandem.
+    const app = await connectAs(db.url, 'tandem_tombstones_app', 'app');
+    await app.query(`
       delete from item where id = 1;
       update item set active = false where id = 2;
       update item set id = 103 where id = 3;
@@ -51,6 +58,7 @@ describe('legacy rows that leave while planned', () => {
       -- deleted, then inserted again under the same key: its twin stays (the backfill updates it)
       delete from item where id = 5;
       insert into item values (5, 'back again', true);`);
+    await app.end();
     expect(await ids('product')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 500]);
     await client.query(`select tandem.expand('products')`);
     expect(await ids('product')).toEqual([4, 5, 6, 7, 8, 9, 10, 500]);
